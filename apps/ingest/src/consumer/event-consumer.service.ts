@@ -1,0 +1,171 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { PinoLogger } from 'nestjs-pino';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { toClickHouseDateTime } from '@app/contracts';
+import { DataVersions } from '@app/freshness';
+import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
+import { CLICKHOUSE, KAFKA } from '../ingest.providers';
+import { ingestMetrics } from '../ingest.metrics';
+import { BatchFlusher } from '../pipeline/batch-flusher';
+import { classifyBatch } from '../pipeline/classify-batch';
+import { FreshnessSignal } from '../pipeline/freshness-signal';
+import { GroupCommit } from '../pipeline/group-commit';
+import { EventStore } from '../storage/event-store';
+import { ensureTopics } from './topics';
+
+/**
+ * Reads the events topic in batches and hands them to the group-commit pipeline. Offsets are
+ * committed by the flush, only after the batch is durable; this class owns the Kafka lifecycle.
+ */
+@Injectable()
+export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly store: EventStore;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly freshness: FreshnessSignal;
+  private readonly flusher: BatchFlusher;
+  private readonly groupCommit: GroupCommit;
+  private running = false;
+  private stopping = false;
+  private freshnessTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
+    versions: DataVersions,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext(EventConsumer.name);
+    this.store = new EventStore(clickhouse, config.CLICKHOUSE_DATABASE);
+    this.consumer = kafka.consumer({
+      groupId: config.KAFKA_CONSUMER_GROUP,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      maxWaitTimeInMs: 250,
+    });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.freshness = new FreshnessSignal(versions, (err, pending) => {
+      ingestMetrics.freshnessPending.set(pending);
+      this.logger.warn({ err: String(err), pending }, 'could not signal changed vouchers to Redis; will retry');
+    });
+    this.flusher = new BatchFlusher({
+      store: this.store,
+      deadLetters: new DeadLetterPublisher(this.producer, config.KAFKA_DLQ_TOPIC),
+      freshness: this.freshness,
+      commit: (offsets) => this.consumer.commitOffsets(offsets),
+      log: { warn: (obj, msg) => this.logger.warn(obj, msg) },
+      crashAfterInsert: config.INGEST_FAULT_CRASH_AFTER_INSERT,
+    });
+    this.groupCommit = new GroupCommit(this.flusher.flush, {
+      maxRows: config.INGEST_MAX_BATCH_ROWS,
+      lingerMs: config.INGEST_FLUSH_INTERVAL_MS,
+    });
+  }
+
+  /** True once the consumer has joined its group and is fetching. */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  onApplicationBootstrap(): void {
+    // Not awaited: the HTTP side (health, metrics) comes up even while Kafka is still starting.
+    void this.start();
+    this.freshnessTimer = setInterval(() => {
+      if (this.freshness.pendingCount > 0) {
+        void this.freshness.signal().then(() => ingestMetrics.freshnessPending.set(this.freshness.pendingCount));
+      }
+    }, 1_000);
+  }
+
+  private async start(): Promise<void> {
+    const { KAFKA_TOPIC, KAFKA_DLQ_TOPIC, KAFKA_TOPIC_PARTITIONS } = this.config;
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        await ensureTopics(admin, [KAFKA_TOPIC, KAFKA_DLQ_TOPIC], KAFKA_TOPIC_PARTITIONS);
+        await admin.disconnect();
+        await this.producer.connect();
+        await this.consumer.connect();
+        await this.consumer.subscribe({ topic: KAFKA_TOPIC, fromBeginning: true });
+        this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+          this.running = true;
+          this.logger.info({ assigned: payload.memberAssignment }, 'joined consumer group');
+        });
+        this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+          this.running = false;
+          this.logger.error({ err: String(payload.error), restart: payload.restart }, 'consumer crashed');
+          if (!payload.restart && !this.stopping) void this.restart();
+        });
+        await this.consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 64,
+          eachBatch: (payload) => this.handleBatch(payload),
+        });
+        this.logger.info({ topic: KAFKA_TOPIC, group: this.config.KAFKA_CONSUMER_GROUP }, 'ingest consumer started');
+        return;
+      } catch (err) {
+        const waitMs = Math.min(attempt * 1_000, 10_000);
+        this.logger.warn({ err: String(err), retryInMs: waitMs }, 'could not start the Kafka consumer; retrying');
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
+  private async restart(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
+    await this.start();
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    this.groupCommit.enter();
+    let part;
+    try {
+      ingestMetrics.consumed.inc(batch.messages.length);
+      ingestMetrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      const classified = classifyBatch(
+        batch.topic,
+        batch.partition,
+        batch.messages,
+        this.config.INGEST_MAX_EVENT_BYTES,
+        toClickHouseDateTime(Date.now()),
+      );
+      part = {
+        topic: batch.topic,
+        partition: batch.partition,
+        nextOffset: (BigInt(batch.lastOffset()) + 1n).toString(),
+        heartbeat,
+        ...classified,
+      };
+    } catch (err) {
+      this.groupCommit.leave();
+      throw err;
+    }
+    await this.groupCommit.submit(part);
+    resolveOffset(batch.lastOffset());
+  }
+
+  /** SIGTERM: stop fetching, let the batch in flight flush and commit, then leave the group. */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.freshnessTimer);
+    // If a dependency is down the in-flight flush would retry forever: give up after the
+    // timeout, uncommitted, so the next owner of the partitions re-reads it.
+    const giveUp = setTimeout(() => this.flusher.abort(), this.config.INGEST_SHUTDOWN_TIMEOUT_MS);
+    try {
+      await this.consumer.disconnect();
+    } finally {
+      clearTimeout(giveUp);
+      this.running = false;
+      await this.producer.disconnect().catch(() => undefined);
+      await this.freshness.signal();
+    }
+  }
+}

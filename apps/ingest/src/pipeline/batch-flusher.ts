@@ -1,0 +1,110 @@
+import type { EventRow } from '@app/contracts';
+import type { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
+import { ingestMetrics } from '../ingest.metrics';
+import type { EventStore } from '../storage/event-store';
+import type { FreshnessSignal } from './freshness-signal';
+import type { BatchPart } from './group-commit';
+
+export interface OffsetToCommit {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface BatchFlusherDeps {
+  store: Pick<EventStore, 'withoutStored' | 'insert'>;
+  deadLetters: Pick<DeadLetterPublisher, 'publish'>;
+  freshness: Pick<FreshnessSignal, 'signal'>;
+  commit: (offsets: OffsetToCommit[]) => Promise<void>;
+  log: { warn: (obj: object, msg: string) => void };
+  /** Test-only fault injection: die between the insert and the offset commit. */
+  crashAfterInsert?: boolean;
+  /** Backoff between attempts while a dependency is down; grows to `maxMs`. */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export class FlushAbortedError extends Error {
+  constructor() {
+    super('flush aborted by shutdown before its batch was durable; offsets not committed');
+  }
+}
+
+/**
+ * Makes one group-commit batch durable, in the order that keeps "nothing lost, nothing doubled":
+ * rejects to the dead-letter topic, then fresh rows into ClickHouse, then the offsets. A failed
+ * stage is retried with backoff (heartbeating meanwhile), never skipped; a stage that succeeded
+ * is not repeated. If an insert failed after ClickHouse had in fact stored it, the retry's
+ * dedup lookup finds the rows and drops them.
+ */
+export class BatchFlusher {
+  private aborted = false;
+
+  constructor(private readonly deps: BatchFlusherDeps) {}
+
+  /** Stops retrying: pending flushes fail, their offsets stay uncommitted and are redelivered. */
+  abort(): void {
+    this.aborted = true;
+  }
+
+  readonly flush = async (parts: BatchPart[]): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const rows = parts.flatMap((p) => p.rows);
+    const rejects = parts.flatMap((p) => p.rejects);
+    const heartbeat = () => Promise.all(parts.map((p) => p.heartbeat().catch(() => undefined)));
+
+    await this.retry('dead_letter', heartbeat, () => this.deps.deadLetters.publish(rejects));
+    let written: EventRow[] = [];
+    await this.retry('clickhouse', heartbeat, async () => {
+      const { fresh, inBatch, stored } = await this.deps.store.withoutStored(rows);
+      await this.deps.store.insert(fresh);
+      written = fresh;
+      if (inBatch) ingestMetrics.duplicates.inc({ where: 'batch' }, inBatch);
+      if (stored) ingestMetrics.duplicates.inc({ where: 'stored' }, stored);
+    });
+    if (this.deps.crashAfterInsert && written.length > 0) process.kill(process.pid, 'SIGKILL');
+    await this.deps.freshness.signal(written);
+    await this.retry('commit', heartbeat, () =>
+      this.deps.commit(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.nextOffset }))),
+    );
+
+    for (const r of rejects) ingestMetrics.rejected.inc({ reason: r.reason });
+    const byType = new Map<string, number>();
+    for (const r of written) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    for (const [type, n] of byType) ingestMetrics.inserted.inc({ type }, n);
+    ingestMetrics.batchRows.observe(written.length);
+    ingestMetrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  private async retry(stage: string, heartbeat: () => Promise<unknown>, attempt: () => Promise<void>): Promise<void> {
+    const { initialMs, maxMs } = this.deps.backoff ?? { initialMs: 200, maxMs: 5_000 };
+    for (let wait = initialMs; ; wait = Math.min(wait * 2, maxMs)) {
+      if (this.aborted) throw new FlushAbortedError();
+      try {
+        await attempt();
+        return;
+      } catch (err) {
+        if (stage === 'commit' && isRebalanceError(err)) {
+          // The partitions moved to another member; it re-reads from the last commit and the
+          // dedup lookup drops what this batch already stored. Nothing to retry here.
+          this.deps.log.warn({ err: String(err) }, 'offset commit skipped: group is rebalancing');
+          return;
+        }
+        ingestMetrics.flushRetries.inc({ stage });
+        this.deps.log.warn({ stage, err: String(err), retryInMs: wait }, 'flush stage failed; retrying');
+        await heartbeat();
+        await sleep(wait, () => this.aborted);
+      }
+    }
+  }
+}
+
+function isRebalanceError(err: unknown): boolean {
+  const type = (err as { type?: string })?.type ?? '';
+  return ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR'].includes(type);
+}
+
+/** Sleeps up to `ms`, waking early once `stop()` turns true. */
+async function sleep(ms: number, stop: () => boolean): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !stop()) await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
+}

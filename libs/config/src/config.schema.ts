@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+const url = (def: string) => z.string().url().default(def);
+
+/**
+ * Every environment variable any app reads, with its default. Parsed once at start-up by
+ * `loadConfig`; a bad value stops the process with a message naming the variable.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  KAFKA_BROKERS: z
+    .string()
+    .min(1)
+    .default('127.0.0.1:9092')
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean)),
+  KAFKA_CLIENT_ID: z.string().min(1).default('voucher-analytics'),
+  KAFKA_TOPIC: z.string().min(1).default('voucher-events'),
+  KAFKA_DLQ_TOPIC: z.string().min(1).default('voucher-events-dlq'),
+  KAFKA_TOPIC_PARTITIONS: int(6, 1),
+  KAFKA_CONSUMER_GROUP: z.string().min(1).default('voucher-analytics-ingest'),
+
+  CLICKHOUSE_URL: url('http://127.0.0.1:8123'),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+    .default('voucher_analytics'),
+  /** Empty = single node. A cluster name switches migrations to ON CLUSTER / Replicated / Distributed. */
+  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_]*$/).default(''),
+
+  REDIS_URL: url('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default('va:'),
+
+  INGEST_HTTP_PORT: int(3001, 1),
+  /** Largest number of rows in one ClickHouse insert. */
+  INGEST_MAX_BATCH_ROWS: int(50_000, 1),
+  /** Longest time a received event waits before its batch is flushed. */
+  INGEST_FLUSH_INTERVAL_MS: int(200, 1),
+  /** Messages larger than this go to the DLQ unparsed. */
+  INGEST_MAX_EVENT_BYTES: int(65_536, 256),
+  INGEST_SHUTDOWN_TIMEOUT_MS: int(25_000, 1000),
+  /** Fault injection for tests only: SIGKILL the process right after an insert, before the offset commit. */
+  INGEST_FAULT_CRASH_AFTER_INSERT: bool(false),
+
+  PORT: int(3000, 1),
+  EXPORT_WORKER_HTTP_PORT: int(3002, 1),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,24 @@
+import { loadConfig, ConfigError } from './load-config';
+
+describe('loadConfig', () => {
+  it('applies defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    expect(config.KAFKA_TOPIC).toBe('voucher-events');
+    expect(config.CLICKHOUSE_DATABASE).toBe('voucher_analytics');
+    expect(config.INGEST_MAX_BATCH_ROWS).toBe(50_000);
+  });
+
+  it('splits broker lists and coerces numbers', () => {
+    const config = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', INGEST_FLUSH_INTERVAL_MS: '750' });
+    expect(config.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
+    expect(config.INGEST_FLUSH_INTERVAL_MS).toBe(750);
+  });
+
+  it('names the bad variable', () => {
+    expect(() => loadConfig({ CLICKHOUSE_URL: 'not a url' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CLICKHOUSE_URL: 'not a url' })).toThrow(/CLICKHOUSE_URL/);
+    expect(() => loadConfig({ INGEST_MAX_BATCH_ROWS: '0' })).toThrow(/INGEST_MAX_BATCH_ROWS/);
+    expect(() => loadConfig({ CLICKHOUSE_DATABASE: 'x; DROP' })).toThrow(/CLICKHOUSE_DATABASE/);
+  });
+});

@@ -1,0 +1,16 @@
+import { configSchema, type AppConfig } from './config.schema';
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Names of every variable the apps read (used by docs and deployment-file checks). */
+export const CONFIG_VARIABLES = Object.keys(configSchema.shape);

@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+
+/** An (account, mode, voucher) whose data changed in a flushed batch; no voucher = account-wide data. */
+export interface ChangedVoucher {
+  accountId: string;
+  livemode: boolean;
+  voucherId?: string;
+}
+
+/**
+ * Per-voucher data versions in Redis. Ingest bumps a voucher's version after its events are
+ * durable in ClickHouse; the query service puts the version into every cache key, so entries
+ * computed before the change become unreachable at once (no scan-and-delete, no TTL wait).
+ * The account-wide version moves with every change, voucher or not: it covers answers that span
+ * vouchers (the voucher list) or customers' whole order history (customer insights).
+ */
+export class DataVersions {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  voucherKey(accountId: string, livemode: boolean, voucherId: string): string {
+    return `${this.prefix}dv:${accountId}:${livemode ? 'live' : 'test'}:v:${voucherId}`;
+  }
+
+  accountKey(accountId: string, livemode: boolean): string {
+    return `${this.prefix}dv:${accountId}:${livemode ? 'live' : 'test'}`;
+  }
+
+  /** Bumps every changed voucher and its account in one round trip. */
+  async bump(changes: Iterable<ChangedVoucher>): Promise<number> {
+    const keys = new Set<string>();
+    for (const c of changes) {
+      if (c.voucherId) keys.add(this.voucherKey(c.accountId, c.livemode, c.voucherId));
+      keys.add(this.accountKey(c.accountId, c.livemode));
+    }
+    if (keys.size === 0) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.incr(key);
+    const results = await pipeline.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+    return keys.size;
+  }
+
+  /** Current versions for the given keys ("0" when never bumped). */
+  async read(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const values = await this.redis.mget(...keys);
+    return values.map((v) => v ?? '0');
+  }
+}

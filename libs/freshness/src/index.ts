@@ -1,0 +1,1 @@
+export { DataVersions, type ChangedVoucher } from './data-versions';

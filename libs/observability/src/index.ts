@@ -1,0 +1,3 @@
+export { ObservabilityLoggerModule } from './logger.module';
+export { metricsRegistry, counter, gauge, histogram } from './metrics';
+export { MetricsController } from './metrics.controller';

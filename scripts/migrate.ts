@@ -1,0 +1,16 @@
+import { loadConfig } from '@app/config';
+import { createClickHouse, migrate } from '@app/clickhouse';
+
+/** `npm run migrate`: applies pending ClickHouse migrations to CLICKHOUSE_DATABASE. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const client = createClickHouse({ ...config, CLICKHOUSE_DATABASE: 'default' });
+  const applied = await migrate(client, config.CLICKHOUSE_DATABASE);
+  console.log(`migrations: ${applied.length ? applied.map((m) => m.name).join(', ') : 'none pending'} (${config.CLICKHOUSE_DATABASE})`);
+  await client.close();
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
