@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AppConfigModule } from '@app/config';
+import { MetricsController, ObservabilityLoggerModule } from '@app/observability';
+import { HealthController } from './health/health.controller';
+
+@Module({
+  imports: [AppConfigModule, ObservabilityLoggerModule, TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController, MetricsController],
+})
+export class ExportWorkerModule {}
