@@ -1,0 +1,35 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+
+const FILE = join(__dirname, '../../BENCHMARKS.md');
+
+/** One line naming the machine a result was measured on. */
+export function machineLine(): string {
+  const cpu = cpus();
+  return `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}`;
+}
+
+/** Renders rows as a Markdown table (first row = header). */
+export function markdownTable(rows: Array<Array<string | number>>): string {
+  const [head, ...body] = rows.map((r) => r.map(String));
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/**
+ * Replaces this benchmark's section of BENCHMARKS.md (between its markers), leaving the
+ * other benchmarks' sections as they are, and prints the section.
+ */
+export function writeBenchmarkSection(name: string, title: string, body: string): void {
+  const start = `<!-- bench:${name} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  const section = `${start}\n## ${title}\n\nMeasured ${new Date().toISOString()} on ${machineLine()}.\n\n${body.trim()}\n${end}`;
+  let text = existsSync(FILE)
+    ? readFileSync(FILE, 'utf8')
+    : '# Benchmarks\n\nWritten by the `npm run bench:*` scripts; each section is replaced by its own script.\n';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  text = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(FILE, text);
+  console.log(`\n${section}\n`);
+}
