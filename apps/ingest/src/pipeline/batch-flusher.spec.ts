@@ -1,0 +1,90 @@
+import type { EventRow } from '@app/contracts';
+import { BatchFlusher, FlushAbortedError, type BatchFlusherDeps, type OffsetToCommit } from './batch-flusher';
+import type { BatchPart } from './group-commit';
+
+const row = (id: string) => ({ event_id: id, type: 'voucher.redeemed', time: '2024-03-01 00:00:00' }) as EventRow;
+const reject = { topic: 't', partition: 0, offset: '3', key: null, value: null, headers: {}, reason: 'invalid_json', detail: 'x' } as const;
+
+function fakes(overrides: Partial<BatchFlusherDeps> = {}) {
+  const calls: string[] = [];
+  const committed: OffsetToCommit[][] = [];
+  const deps: BatchFlusherDeps = {
+    store: {
+      withoutStored: async (rows) => {
+        calls.push('dedup');
+        return { fresh: rows, inBatch: 0, stored: 0 };
+      },
+      insert: async (rows) => void calls.push(`insert ${rows.length}`),
+    },
+    deadLetters: { publish: async (r) => void calls.push(`dlq ${r.length}`) },
+    freshness: { signal: async () => void calls.push('signal') },
+    commit: async (offsets) => {
+      calls.push('commit');
+      committed.push(offsets);
+    },
+    log: { warn: () => undefined },
+    backoff: { initialMs: 1, maxMs: 2 },
+    ...overrides,
+  };
+  return { deps, calls, committed };
+}
+
+const parts = (): BatchPart[] => [
+  { topic: 't', partition: 0, nextOffset: '4', rows: [row('a'), row('b')], rejects: [reject], heartbeat: async () => undefined },
+  { topic: 't', partition: 1, nextOffset: '9', rows: [row('c')], rejects: [], heartbeat: async () => undefined },
+];
+
+describe('BatchFlusher', () => {
+  it('writes dead letters, then rows, then signals, then commits every partition', async () => {
+    const { deps, calls, committed } = fakes();
+    await new BatchFlusher(deps).flush(parts());
+    expect(calls).toEqual(['dlq 1', 'dedup', 'insert 3', 'signal', 'commit']);
+    expect(committed).toEqual([
+      [
+        { topic: 't', partition: 0, offset: '4' },
+        { topic: 't', partition: 1, offset: '9' },
+      ],
+    ]);
+  });
+
+  it('retries a failing insert without repeating the dead letters, and never commits before it succeeds', async () => {
+    let failures = 2;
+    const { deps, calls } = fakes();
+    const insert = deps.store.insert;
+    deps.store.insert = async (rows) => {
+      if (failures-- > 0) throw new Error('ClickHouse down');
+      return insert(rows);
+    };
+    await new BatchFlusher(deps).flush(parts());
+    expect(calls.filter((c) => c.startsWith('dlq'))).toHaveLength(1);
+    expect(calls.filter((c) => c === 'dedup')).toHaveLength(3); // each retry re-checks what is stored
+    expect(calls.indexOf('commit')).toBeGreaterThan(calls.indexOf('insert 3'));
+  });
+
+  it('gives up on abort without committing, so the batch is redelivered', async () => {
+    const { deps, calls } = fakes();
+    deps.store.insert = async () => {
+      throw new Error('ClickHouse down');
+    };
+    const flusher = new BatchFlusher(deps);
+    const pending = flusher.flush(parts());
+    setTimeout(() => flusher.abort(), 20);
+    await expect(pending).rejects.toBeInstanceOf(FlushAbortedError);
+    expect(calls).not.toContain('commit');
+  });
+
+  it('treats a commit refused by a rebalance as done (the new owner re-reads; dedup drops it)', async () => {
+    const { deps } = fakes({
+      commit: async () => {
+        throw Object.assign(new Error('rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
+      },
+    });
+    await expect(new BatchFlusher(deps).flush(parts())).resolves.toBeUndefined();
+  });
+
+  it('still commits when the freshness signal cannot reach Redis', async () => {
+    const { deps, calls } = fakes({ freshness: { signal: async () => undefined } });
+    await new BatchFlusher(deps).flush(parts());
+    expect(calls).toContain('commit');
+  });
+});

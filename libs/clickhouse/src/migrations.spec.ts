@@ -1,0 +1,24 @@
+import { loadMigrations, splitStatements } from './migrations';
+
+describe('migrations', () => {
+  it('splits on statement-ending semicolons and drops comment lines', () => {
+    expect(splitStatements('-- note; not a statement\nCREATE TABLE a (x String);\n\nSELECT 1;\n')).toEqual([
+      'CREATE TABLE a (x String)',
+      'SELECT 1',
+    ]);
+  });
+
+  it('binds the database and keeps every statement idempotent', () => {
+    const [first] = loadMigrations('db_x');
+    expect(first.version).toBe(1);
+    expect(first.statements.length).toBeGreaterThan(5);
+    for (const statement of first.statements) {
+      expect(statement).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS db_x\./);
+      expect(statement).not.toContain('{db}');
+    }
+  });
+
+  it('refuses a database name that would need quoting', () => {
+    expect(() => loadMigrations('x; DROP')).toThrow();
+  });
+});
