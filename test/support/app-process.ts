@@ -47,6 +47,7 @@ export async function startApp(
       CLICKHOUSE_URL: TEST_ENV.CLICKHOUSE_URL,
       CLICKHOUSE_DATABASE: TEST_ENV.CLICKHOUSE_DATABASE,
       REDIS_URL: TEST_ENV.REDIS_URL,
+      KAFKA_SESSION_TIMEOUT_MS: '6000', // a killed consumer's partitions move on quickly
       [portVar]: String(port),
       ...env,
     },

@@ -26,6 +26,8 @@ export const configSchema = z.object({
   KAFKA_DLQ_TOPIC: z.string().min(1).default('voucher-events-dlq'),
   KAFKA_TOPIC_PARTITIONS: int(6, 1),
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('voucher-analytics-ingest'),
+  /** How long a silent (crashed) consumer keeps its partitions before the group rebalances. */
+  KAFKA_SESSION_TIMEOUT_MS: int(30_000, 6_000),
 
   CLICKHOUSE_URL: url('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),

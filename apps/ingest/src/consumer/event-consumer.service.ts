@@ -42,8 +42,8 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
     this.store = new EventStore(clickhouse, config.CLICKHOUSE_DATABASE);
     this.consumer = kafka.consumer({
       groupId: config.KAFKA_CONSUMER_GROUP,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3)),
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 250,

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './app-process';
+import { eventually } from './clickhouse';
+
+const LOCAL = join(__dirname, '../../deploy/local');
+
+/**
+ * A ClickHouse server of the suite's own (own ports and data folder), for fault tests that stop
+ * and restart it without disturbing the shared one other suites use.
+ */
+export class PrivateClickHouse {
+  private child?: ChildProcess;
+  private constructor(
+    readonly dir: string,
+    readonly httpPort: number,
+  ) {}
+
+  static async create(): Promise<PrivateClickHouse> {
+    const dir = mkdtempSync(join(tmpdir(), 'va-ch-'));
+    const [httpPort, tcpPort] = [await freePort(), await freePort()];
+    for (const sub of ['log', 'data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub));
+    const config = readFileSync(join(LOCAL, 'clickhouse/config.xml'), 'utf8')
+      .replaceAll('@DIR@', dir)
+      .replaceAll('@HTTP_PORT@', String(httpPort))
+      .replaceAll('@TCP_PORT@', String(tcpPort));
+    writeFileSync(join(dir, 'config.xml'), config);
+    copyFileSync(join(LOCAL, 'clickhouse/users.xml'), join(dir, 'users.xml'));
+    const server = new PrivateClickHouse(dir, httpPort);
+    await server.start();
+    return server;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn('clickhouse-server', [`--config-file=${join(this.dir, 'config.xml')}`], { stdio: 'ignore' });
+    await eventually(async () => (await fetch(`${this.url}/ping`)).ok, (ok) => ok, 30_000);
+  }
+
+  /** SIGKILL: the harshest stop — no flush, no goodbye to clients. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async query(sql: string): Promise<string> {
+    const res = await fetch(this.url, { method: 'POST', body: sql });
+    const text = await res.text();
+    if (!res.ok) throw new Error(text);
+    return text.trim();
+  }
+}
+
+/** A redis-server of the suite's own on a given port (nothing on disk). */
+export async function startPrivateRedis(port: number): Promise<{ stop: () => Promise<void> }> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  await eventually(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let out = '';
+        probe.stdout.on('data', (d) => (out += d));
+        probe.on('exit', () => resolve(out.trim() === 'PONG'));
+      }),
+    (ok) => ok,
+    15_000,
+  );
+  return {
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
