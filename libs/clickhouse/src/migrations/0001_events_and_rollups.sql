@@ -135,9 +135,10 @@ ARRAY JOIN [
 WHERE voucher_id != '' AND dim.2 != ''
 GROUP BY account_id, livemode, voucher_id, currency, dimension, value, bucket;
 
--- Every customer's orders (redeemed or completed), one row per order id after merges: the ledger
--- behind "new vs returning" (first order ever) and lifetime spend. Queries GROUP BY order_id,
--- so an order seen in both event types, or not merged yet, still counts once.
+-- Every customer's orders (redeemed or completed): the ledger behind "new vs returning" (first
+-- order ever) and lifetime spend. Merges collapse only exact repeats of (order, time), never the
+-- earliest sighting of an order; readers GROUP BY order_id and take min(time), so an order seen
+-- in both event types, or not merged yet, still counts once with its first time.
 CREATE TABLE IF NOT EXISTS {db}.customer_orders (
     account_id String,
     livemode UInt8,
@@ -148,7 +149,7 @@ CREATE TABLE IF NOT EXISTS {db}.customer_orders (
     order_amount Int64,
     currency String
 ) ENGINE = ReplacingMergeTree
-ORDER BY (account_id, livemode, customer_id, order_id);
+ORDER BY (account_id, livemode, customer_id, order_id, time, time_ms);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.customer_orders_mv TO {db}.customer_orders AS
 SELECT account_id, livemode, customer_id, order_id, time, time_ms, order_amount, currency

@@ -1,0 +1,153 @@
+import type { EventType, VoucherEvent } from '@app/contracts';
+import { makeEvent, uid } from '../fixtures/events';
+import { startApp, type AppProcess } from '../support/app-process';
+import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
+import { createTopics, produceEvents } from '../support/kafka';
+
+const ch = testClickHouse();
+
+/** Seeded PRNG so a failure can be replayed: the seed is printed in the test name. */
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function randomEvents(account: string, seed: number, n: number): VoucherEvent[] {
+  const rand = prng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+  const types: EventType[] = ['voucher.validated', 'voucher.redeemed', 'voucher.redemption_rolled_back', 'order.completed'];
+  const start = Date.UTC(2024, 2, 1);
+  const orders = Array.from({ length: n / 3 }, () => uid('ord'));
+  return Array.from({ length: n }, () => {
+    const type = pick(types);
+    const amount = 100 + Math.floor(rand() * 50_000);
+    const valid = rand() < 0.7;
+    return makeEvent(
+      type,
+      {
+        account_id: account,
+        livemode: rand() < 0.5,
+        voucher_id: type === 'order.completed' ? undefined : pick(['v_a', 'v_b', 'v_c', 'v_d']),
+        voucher_code: type === 'order.completed' ? undefined : pick(['CODE1', 'CODE2']),
+        customer_id: `cus_${Math.floor(rand() * 40)}`,
+        customer_segment: pick(['premium', 'standard', undefined]),
+        customer_region: pick(['Europe', 'Asia', undefined]),
+        order_id: pick(orders),
+        order_amount: amount,
+        currency: pick(['USD', 'EUR']),
+        ...(type === 'voucher.validated' ? (valid ? { result: 'valid' } : { result: 'invalid', reason: pick(['expired', 'min_amount']) }) : {}),
+        ...(type === 'voucher.redeemed' || type === 'voucher.redemption_rolled_back'
+          ? { discount_amount: Math.floor(rand() * amount) }
+          : {}),
+      },
+      { time: new Date(start + Math.floor(rand() * 10 * 86_400_000)).toISOString() },
+    );
+  });
+}
+
+const STATE_COLUMNS = `
+  sumMerge(redeemed) AS redeemed, sumMerge(rolled_back) AS rolled_back,
+  sumMerge(redeemed_discount) AS redeemed_discount, sumMerge(rolled_back_discount) AS rolled_back_discount,
+  sumMerge(redeemed_order_amount) AS redeemed_order_amount, sumMerge(rolled_back_order_amount) AS rolled_back_order_amount,
+  uniqExactIfMerge(orders) AS orders, uniqExactIfMerge(customers) AS customers`;
+
+const RAW_COLUMNS = `
+  countIf(type = 'voucher.redeemed') AS redeemed, countIf(type = 'voucher.redemption_rolled_back') AS rolled_back,
+  sumIf(discount_amount, type = 'voucher.redeemed') AS redeemed_discount,
+  sumIf(discount_amount, type = 'voucher.redemption_rolled_back') AS rolled_back_discount,
+  sumIf(order_amount, type = 'voucher.redeemed') AS redeemed_order_amount,
+  sumIf(order_amount, type = 'voucher.redemption_rolled_back') AS rolled_back_order_amount,
+  uniqExactIf(order_id, type = 'voucher.redeemed' OR (type = 'voucher.validated' AND result = 'valid')) AS orders,
+  uniqExactIf(customer_id, type = 'voucher.redeemed') AS customers`;
+
+describe('rollups', () => {
+  const id = uid('rollup');
+  const env = { KAFKA_TOPIC: `${id}-events`, KAFKA_DLQ_TOPIC: `${id}-dlq`, KAFKA_CONSUMER_GROUP: `${id}-ingest` };
+  const account = uid('acc');
+  const seed = Date.now() % 100_000;
+  let ingest: AppProcess;
+
+  beforeAll(async () => {
+    await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC]);
+    ingest = await startApp('ingest', { ...env, INGEST_MAX_BATCH_ROWS: '500' }); // several inserts, several parts
+    const events = randomEvents(account, seed, 3_000);
+    await produceEvents(env.KAFKA_TOPIC, events);
+    await eventually(
+      async () => (await queryRows<{ n: string }>(ch, `SELECT count() AS n FROM voucher_events WHERE account_id = '${account}'`))[0].n,
+      (n) => Number(n) === events.length,
+      60_000,
+    );
+  });
+  afterAll(async () => {
+    await ingest?.stop();
+    await ch.close();
+  });
+
+  it(`voucher_stats_15m equals a recomputation from raw events (seed ${seed})`, async () => {
+    const key = 'livemode, voucher_id, currency, bucket';
+    const rollup = await queryRows(
+      ch,
+      `SELECT ${key}, ${STATE_COLUMNS}, sumMerge(validations_valid) AS valid, sumMerge(validations_invalid) AS invalid
+       FROM voucher_stats_15m WHERE account_id = '${account}' GROUP BY ${key} ORDER BY ${key}`,
+    );
+    const raw = await queryRows(
+      ch,
+      `SELECT livemode, voucher_id, currency, toStartOfFifteenMinutes(time) AS bucket, ${RAW_COLUMNS},
+              countIf(type = 'voucher.validated' AND result = 'valid') AS valid,
+              countIf(type = 'voucher.validated' AND result = 'invalid') AS invalid
+       FROM voucher_events WHERE account_id = '${account}' AND voucher_id != '' GROUP BY ${key} ORDER BY ${key}`,
+    );
+    expect(rollup.length).toBeGreaterThan(100);
+    expect(rollup).toEqual(raw);
+  });
+
+  it(`voucher_dimension_stats_15m equals a recomputation for segments, regions and failure reasons (seed ${seed})`, async () => {
+    const key = 'livemode, voucher_id, currency, dimension, value, bucket';
+    const rollup = await queryRows(
+      ch,
+      `SELECT livemode, voucher_id, currency, toString(dimension) AS dimension, value, bucket, ${STATE_COLUMNS},
+              sumMerge(validations_invalid) AS invalid
+       FROM voucher_dimension_stats_15m WHERE account_id = '${account}' GROUP BY ${key} ORDER BY ${key}`,
+    );
+    const raw = await queryRows(
+      ch,
+      `SELECT livemode, voucher_id, currency, dim.1 AS dimension, dim.2 AS value, toStartOfFifteenMinutes(time) AS bucket,
+              ${RAW_COLUMNS}, countIf(type = 'voucher.validated' AND result = 'invalid') AS invalid
+       FROM voucher_events ARRAY JOIN [('segment', customer_segment), ('region', customer_region), ('failure_reason', reason)] AS dim
+       WHERE account_id = '${account}' AND voucher_id != '' AND dim.2 != ''
+       GROUP BY ${key} ORDER BY ${key}`,
+    );
+    expect(rollup.map((r) => (r as { dimension: string }).dimension)).toEqual(expect.arrayContaining(['segment', 'region', 'failure_reason']));
+    expect(rollup).toEqual(raw);
+  });
+
+  it('vouchers and customer_orders equal their recomputation', async () => {
+    const vouchers = await queryRows(
+      ch,
+      `SELECT livemode, voucher_id, minMerge(first_seen) AS first, maxMerge(last_seen) AS last,
+              arraySort(groupUniqArrayMerge(currencies)) AS currencies
+       FROM vouchers WHERE account_id = '${account}' GROUP BY livemode, voucher_id ORDER BY livemode, voucher_id`,
+    );
+    const rawVouchers = await queryRows(
+      ch,
+      `SELECT livemode, voucher_id, min(time) AS first, max(time) AS last, arraySort(groupUniqArray(currency)) AS currencies
+       FROM voucher_events WHERE account_id = '${account}' AND voucher_id != '' GROUP BY livemode, voucher_id ORDER BY livemode, voucher_id`,
+    );
+    expect(vouchers).toEqual(rawVouchers);
+
+    const orders = await queryRows(
+      ch,
+      `SELECT livemode, customer_id, order_id, min(time) AS first, argMin(order_amount, time) AS amount
+       FROM customer_orders WHERE account_id = '${account}' GROUP BY livemode, customer_id, order_id
+       ORDER BY livemode, customer_id, order_id`,
+    );
+    const rawOrders = await queryRows(
+      ch,
+      `SELECT livemode, customer_id, order_id, min(time) AS first, argMin(order_amount, time) AS amount
+       FROM voucher_events WHERE account_id = '${account}' AND type IN ('voucher.redeemed', 'order.completed')
+       GROUP BY livemode, customer_id, order_id ORDER BY livemode, customer_id, order_id`,
+    );
+    expect(orders.length).toBeGreaterThan(100);
+    expect(orders).toEqual(rawOrders);
+  });
+});
