@@ -18,6 +18,11 @@ describe('parseEvent', () => {
     expect(parse({ ...event, extension: 'x' }).ok).toBe(true);
   });
 
+  it('accepts 29 February of a leap year and fractional seconds', () => {
+    const result = parse(makeEvent('order.completed', {}, { time: '2024-02-29T23:59:59.999999+00:00' }));
+    expect(result.ok && result.timeMs).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+  });
+
   it('converts any offset to UTC', () => {
     const result = parse(makeEvent('order.completed', {}, { time: '2024-03-01T12:15:00+02:00' }));
     expect(result.ok && result.timeMs).toBe(Date.UTC(2024, 2, 1, 10, 15, 0));
@@ -41,6 +46,10 @@ describe('parseEvent', () => {
     ['a timestamp without offset', makeEvent('voucher.redeemed', {}, { time: '2024-03-01T10:15:00' }), 'invalid_time'],
     ['a non-date timestamp', makeEvent('voucher.redeemed', {}, { time: 'yesterday' }), 'invalid_time'],
     ['an impossible date', makeEvent('voucher.redeemed', {}, { time: '2024-02-30T10:15:00Z' }), 'invalid_time'],
+    ['29 February of a common year', makeEvent('voucher.redeemed', {}, { time: '2023-02-29T10:15:00Z' }), 'invalid_time'],
+    ['hour 24', makeEvent('voucher.redeemed', {}, { time: '2024-03-01T24:00:00Z' }), 'invalid_time'],
+    ['an offset of 25 hours', makeEvent('voucher.redeemed', {}, { time: '2024-03-01T10:00:00+25:00' }), 'invalid_time'],
+    ['a date before 1970', makeEvent('voucher.redeemed', {}, { time: '1969-12-31T23:59:59Z' }), 'invalid_time'],
     ['a lower-case currency', makeEvent('voucher.redeemed', { currency: 'usd' }), 'invalid_value'],
     ['an id with spaces', makeEvent('voucher.redeemed', {}, { id: 'evt 1' }), 'invalid_value'],
     ['an over-long id', makeEvent('voucher.redeemed', {}, { id: 'e'.repeat(129) }), 'invalid_value'],

@@ -1,0 +1,236 @@
+/**
+ * npm run bench:ingest — end-to-end ingest throughput against ClickHouse's own Kafka engine.
+ *
+ * 1. Produces BENCH_EVENTS (default 1,000,000) contract-v1 events to a fresh 6-partition topic:
+ *    a realistic mix of the four types over 10k vouchers and 200k customers.
+ * 2. Ours: starts apps/ingest (from dist, as `npm start` does) on that topic with a fresh group
+ *    and database; measures events/s until every event is in ClickHouse, and the process's peak RSS.
+ * 3. Peer: a ClickHouse Kafka-engine table reading the same topic (own group) and a materialized
+ *    view extracting the same columns into a plain MergeTree table: no validation, no dedup.
+ * Both runs drain the same pre-produced topic, one after the other, so each gets the machine.
+ * Prints a table and writes it to BENCHMARKS.md.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { writeBenchmarkSection, markdownTable } from './lib/report';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { appCommand } = require('../scripts/app-command.js');
+
+const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const CH_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+const RUN = Date.now().toString(36);
+const TOPIC = `bench-ingest-${RUN}`;
+const OUR_DB = 'bench_ingest_ours';
+const PEER_DB = 'bench_ingest_native';
+const INGEST_PORT = 3901;
+/** The Kafka engine's consumers (threads); 18.16 allows up to the core count. */
+const PEER_CONSUMERS = Number(process.env.BENCH_PEER_CONSUMERS ?? 2);
+
+async function ch(sql: string): Promise<string> {
+  const res = await fetch(CH_URL, { method: 'POST', body: sql });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${sql.slice(0, 80)}: ${text}`);
+  return text.trim();
+}
+
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** The i-th event of the benchmark set: deterministic, so reruns produce the same data. */
+function* eventStream(n: number): Generator<{ key: string; value: string }> {
+  const rand = prng(42);
+  const now = Date.now();
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    const type =
+      r < 0.45 ? 'voucher.validated' : r < 0.8 ? 'voucher.redeemed' : r < 0.83 ? 'voucher.redemption_rolled_back' : 'order.completed';
+    const voucher = Math.floor(rand() * 10_000);
+    const customer = `cus_${Math.floor(rand() * 200_000)}`;
+    const amount = 1_000 + Math.floor(rand() * 20_000);
+    const data: Record<string, unknown> = {
+      account_id: `acc_${voucher % 50}`,
+      livemode: voucher % 4 !== 0,
+      customer_id: customer,
+      customer_segment: ['premium', 'standard', 'new'][voucher % 3],
+      customer_region: ['North America', 'Europe', 'Asia Pacific', 'Latin America'][i % 4],
+      order_id: `ord_${Math.floor(i / 2)}`,
+      order_amount: amount,
+      currency: voucher % 10 === 0 ? 'EUR' : 'USD',
+    };
+    if (type !== 'order.completed') {
+      data.voucher_id = `v_${voucher.toString(16).padStart(8, '0')}`;
+      data.voucher_code = `CODE${voucher}`;
+    }
+    if (type === 'voucher.validated') {
+      if (rand() < 0.1) Object.assign(data, { result: 'invalid', reason: 'expired' });
+      else data.result = 'valid';
+    } else if (type !== 'order.completed') {
+      Object.assign(data, { discount_amount: Math.floor(amount / 10), redemption_id: `r_${i}` });
+    }
+    const event = {
+      specversion: '1.0',
+      id: `evt_${RUN}_${i}`,
+      source: 'bench',
+      type,
+      time: new Date(now - Math.floor(rand() * 30 * 86_400_000)).toISOString(),
+      datacontenttype: 'application/json',
+      data,
+    };
+    yield { key: (data.voucher_id as string) ?? customer, value: JSON.stringify(event) };
+  }
+}
+
+async function produceAll(): Promise<number> {
+  const kafka = new Kafka({ clientId: 'bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: 6 }] });
+  await admin.disconnect();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const started = performance.now();
+  let chunk: { key: string; value: string }[] = [];
+  const inflight: Promise<unknown>[] = [];
+  for (const message of eventStream(N)) {
+    chunk.push(message);
+    if (chunk.length === 5_000) {
+      inflight.push(producer.send({ topic: TOPIC, acks: 1, messages: chunk }));
+      chunk = [];
+      if (inflight.length >= 4) await inflight.shift();
+    }
+  }
+  if (chunk.length) inflight.push(producer.send({ topic: TOPIC, acks: 1, messages: chunk }));
+  await Promise.all(inflight);
+  await producer.disconnect();
+  return performance.now() - started;
+}
+
+interface Drain {
+  /** From the consumer being ready (or the table being created) to the last row stored. */
+  wallMs: number;
+  /** From the first row stored to the last: the steady-state rate. */
+  drainMs: number;
+  peakRssMb?: number;
+}
+
+/** Polls `count` until it reaches N; returns the timings. */
+async function waitForAll(count: () => Promise<number>, startedAt: number, sample?: () => void): Promise<Drain> {
+  let first: number | undefined;
+  for (;;) {
+    const n = await count().catch(() => 0);
+    const now = performance.now();
+    sample?.();
+    if (n > 0 && first === undefined) first = now;
+    if (n >= N) return { wallMs: now - startedAt, drainMs: now - (first ?? startedAt) };
+    if (now - startedAt > 30 * 60_000) throw new Error(`gave up after 30 min at ${n}/${N}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function rssMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+async function runOurs(): Promise<Drain> {
+  await ch(`DROP DATABASE IF EXISTS ${OUR_DB}`);
+  const { command, args, env } = appCommand('ingest');
+  const child = spawn(command, args, {
+    env: {
+      ...process.env,
+      ...env,
+      LOG_LEVEL: 'warn',
+      KAFKA_TOPIC: TOPIC,
+      KAFKA_DLQ_TOPIC: `${TOPIC}-dlq`,
+      KAFKA_CONSUMER_GROUP: `bench-ours-${RUN}`,
+      CLICKHOUSE_DATABASE: OUR_DB,
+      INGEST_HTTP_PORT: String(INGEST_PORT),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${INGEST_PORT}/health/ready`).then((r) => r.ok).catch(() => false);
+      if (ok) break;
+      if (child.exitCode !== null) throw new Error('ingest exited before it was ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const result = await waitForAll(async () => Number(await ch(`SELECT count() FROM ${OUR_DB}.voucher_events`)), performance.now());
+    return { ...result, peakRssMb: rssMb(child.pid!, 'VmHWM') };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  }
+}
+
+async function runNative(): Promise<Drain> {
+  await ch(`DROP DATABASE IF EXISTS ${PEER_DB}`);
+  await ch(`CREATE DATABASE ${PEER_DB}`);
+  await ch(`CREATE TABLE ${PEER_DB}.events (
+      event_id String, type String, source String, time DateTime, account_id String, livemode UInt8,
+      voucher_id String, voucher_code String, customer_id String, customer_segment String, customer_region String,
+      order_id String, order_amount Int64, discount_amount Int64, currency String, redemption_id String,
+      result String, reason String
+    ) ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY (account_id, livemode, voucher_id, time, event_id)`);
+  // One JSON document per message, read whole as a String (TabSeparated; the events contain no
+  // tabs or backslashes), then the same fields extracted in SQL.
+  await ch(`CREATE TABLE ${PEER_DB}.queue (raw String) ENGINE = Kafka SETTINGS
+              kafka_broker_list = '${BROKERS.join(',')}', kafka_topic_list = '${TOPIC}',
+              kafka_group_name = 'bench-native-${RUN}', kafka_format = 'TabSeparated',
+              kafka_row_delimiter = '\\n', kafka_num_consumers = ${PEER_CONSUMERS}`);
+  const started = performance.now();
+  await ch(`CREATE MATERIALIZED VIEW ${PEER_DB}.consumer TO ${PEER_DB}.events AS SELECT
+      visitParamExtractString(raw, 'id') AS event_id, visitParamExtractString(raw, 'type') AS type,
+      visitParamExtractString(raw, 'source') AS source, parseDateTimeBestEffort(visitParamExtractString(raw, 'time')) AS time,
+      visitParamExtractString(raw, 'account_id') AS account_id, toUInt8(visitParamExtractBool(raw, 'livemode')) AS livemode,
+      visitParamExtractString(raw, 'voucher_id') AS voucher_id, visitParamExtractString(raw, 'voucher_code') AS voucher_code,
+      visitParamExtractString(raw, 'customer_id') AS customer_id, visitParamExtractString(raw, 'customer_segment') AS customer_segment,
+      visitParamExtractString(raw, 'customer_region') AS customer_region, visitParamExtractString(raw, 'order_id') AS order_id,
+      visitParamExtractInt(raw, 'order_amount') AS order_amount, visitParamExtractInt(raw, 'discount_amount') AS discount_amount,
+      visitParamExtractString(raw, 'currency') AS currency, visitParamExtractString(raw, 'redemption_id') AS redemption_id,
+      visitParamExtractString(raw, 'result') AS result, visitParamExtractString(raw, 'reason') AS reason
+    FROM ${PEER_DB}.queue`);
+  try {
+    return await waitForAll(async () => Number(await ch(`SELECT count() FROM ${PEER_DB}.events`)), started);
+  } finally {
+    await ch(`DROP TABLE IF EXISTS ${PEER_DB}.consumer`);
+    await ch(`DROP TABLE IF EXISTS ${PEER_DB}.queue`);
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`producing ${N.toLocaleString()} events to ${TOPIC} ...`);
+  const produceMs = await produceAll();
+  console.log(`produced in ${(produceMs / 1000).toFixed(1)} s; running ingest ...`);
+  const ours = await runOurs();
+  console.log(`ingest done; running the ClickHouse Kafka engine ...`);
+  const peer = await runNative();
+
+  const rate = (ms: number) => Math.round(N / (ms / 1000));
+  const [oursDrain, peerDrain] = [rate(ours.drainMs), rate(peer.drainMs)];
+  const table = markdownTable([
+    ['path', 'events', 'drain rate (first→last row), events/s', 'wall (ready→last row), s', 'peak RSS, MB'],
+    ['apps/ingest (validate, dedup, rollups, DLQ)', N, oursDrain.toLocaleString(), (ours.wallMs / 1000).toFixed(1), ours.peakRssMb!.toFixed(0)],
+    ['ClickHouse Kafka engine + MV (peer, no validation/dedup/rollups)', N, peerDrain.toLocaleString(), (peer.wallMs / 1000).toFixed(1), 'n/a (inside clickhouse-server)'],
+  ]);
+  const ratio = oursDrain / peerDrain;
+  const body = `${table}
+
+- Ratio ours / peer (drain rate): **${ratio.toFixed(2)}×** (target ≥ 0.5×); ours ${oursDrain.toLocaleString()} events/s (target ≥ 50,000).
+- Wall-clock ratio: ${(peer.wallMs / ours.wallMs).toFixed(2)}× (includes the peer's librdkafka group join and 7.5 s flush interval).
+- Producing the topic took ${(produceMs / 1000).toFixed(1)} s (${rate(produceMs).toLocaleString()} events/s, kafkajs, acks=1).
+- Kafka ${'3.9.1'} (KRaft, single node), ClickHouse 18.16 and the benchmark share the machine with the measured process.
+- Ours writes the raw table plus five materialized views (event ids, two rollups, customer ledger, voucher dimension); the peer writes one table.`;
+  writeBenchmarkSection('ingest', `Ingest throughput (npm run bench:ingest, ${N.toLocaleString()} events)`, body);
+  await ch(`DROP DATABASE IF EXISTS ${OUR_DB}`);
+  await ch(`DROP DATABASE IF EXISTS ${PEER_DB}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
