@@ -282,6 +282,11 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, namespace) => {
     if (overlay === 'prod') expect(claim.spec.storageClassName).toBeTruthy();
   });
 
+  it('installs the alert rules of deploy/prometheus/alerts.yml, unchanged', () => {
+    const rule = one('PrometheusRule', 'voucher-analytics');
+    expect(rule.spec.groups).toEqual(readYaml<{ groups: unknown[] }>('deploy/prometheus/alerts.yml').groups);
+  });
+
   it('scrapes /metrics of all three apps with one ServiceMonitor', () => {
     const [monitor, ...others] = all('ServiceMonitor');
     expect(others).toEqual([]);

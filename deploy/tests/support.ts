@@ -120,6 +120,13 @@ export const PORT_VARIABLE: Record<AppName, string> = {
 
 /** `kubectl kustomize <dir>` (kustomize v5 built into kubectl): the real renderer, not a copy. */
 export function kustomize(relativeDir: string): unknown[] {
-  const out = execFileSync('kubectl', ['kustomize', join(ROOT, relativeDir)], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+  let out: string;
+  try {
+    out = execFileSync('kubectl', ['kustomize', join(ROOT, relativeDir)], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new Error('kubectl not found: the Kubernetes tests render overlays with `kubectl kustomize` (kustomize v5 is built into kubectl ≥ 1.27)');
+    throw new Error(`kubectl kustomize ${relativeDir} failed:\n${e.stderr ?? e.message}`);
+  }
   return parseYamlDocuments(out);
 }
