@@ -93,7 +93,8 @@ describe('loadMigrations, cluster mode', () => {
     const [database, ledger] = ledgerStatements(DB, { cluster: CLUSTER });
     expect(database).toBe(`CREATE DATABASE IF NOT EXISTS va ON CLUSTER ${CLUSTER}`);
     expect(ledger).toContain(`va.schema_migrations ON CLUSTER ${CLUSTER}`);
-    expect(ledger).toContain("ReplicatedReplacingMergeTree('/clickhouse/tables/all/va/schema_migrations', '{replica}')");
+    // Replica names are unique per shard only; a cluster-wide table needs the shard in its name.
+    expect(ledger).toContain("ReplicatedReplacingMergeTree('/clickhouse/tables/all/va/schema_migrations', '{shard}-{replica}')");
   });
 
   it('refuses a cluster name that is not a plain identifier', () => {

@@ -56,11 +56,12 @@ export function ledgerStatements(database: string, options: MigrationOptions = {
     ];
   }
   const cluster = sqlIdentifier(options.cluster);
-  // No {shard} in the path: one ledger replicated to every node, whichever node ingest reaches.
+  // No {shard} in the path: one ledger replicated to every node of every shard, whichever node
+  // ingest reaches; so the replica name needs the shard too, to be unique across the cluster.
   return [
     `CREATE DATABASE IF NOT EXISTS ${db} ON CLUSTER ${cluster}`,
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations ON CLUSTER ${cluster} (version UInt32, name String, applied_at DateTime)
-            ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/${db}/schema_migrations', '{replica}') ORDER BY version`,
+            ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/${db}/schema_migrations', '{shard}-{replica}') ORDER BY version`,
   ];
 }
 
