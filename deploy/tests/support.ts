@@ -111,6 +111,29 @@ function walk(dir: string): string[] {
   );
 }
 
+/**
+ * Whether an app's code reads a variable: its name appears in the app's sources or in a lib the
+ * app imports (transitively). libs/config is left out: it names every variable.
+ */
+export function appUsesVariable(app: AppName, name: string): boolean {
+  const seen = new Set<string>();
+  const sources: string[] = [];
+  const visit = (dir: string) => {
+    for (const file of walk(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
+      const source = readFileSync(file, 'utf8');
+      sources.push(source);
+      for (const m of source.matchAll(/from '@app\/([\w-]+)'/g)) {
+        if (m[1] === 'config' || seen.has(m[1])) continue;
+        seen.add(m[1]);
+        visit(join(ROOT, 'libs', m[1], 'src'));
+      }
+    }
+  };
+  visit(join(ROOT, 'apps', app, 'src'));
+  const word = new RegExp(`\\b${name}\\b`);
+  return sources.some((source) => word.test(source));
+}
+
 /** The HTTP port variable of each app, and its schema default. */
 export const PORT_VARIABLE: Record<AppName, string> = {
   ingest: 'INGEST_HTTP_PORT',
