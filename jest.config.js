@@ -12,7 +12,8 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      roots: ['<rootDir>/apps', '<rootDir>/libs'],
+      // deploy/: checks of the Dockerfile, compose and Kubernetes files (parsing only, no services).
+      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/deploy'],
       testMatch: ['**/*.spec.ts'],
       moduleNameMapper,
       transform,

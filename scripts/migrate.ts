@@ -5,7 +5,7 @@ import { createClickHouse, migrate } from '@app/clickhouse';
 async function main(): Promise<void> {
   const config = loadConfig();
   const client = createClickHouse({ ...config, CLICKHOUSE_DATABASE: 'default' });
-  const applied = await migrate(client, config.CLICKHOUSE_DATABASE);
+  const applied = await migrate(client, config.CLICKHOUSE_DATABASE, { cluster: config.CLICKHOUSE_CLUSTER });
   console.log(`migrations: ${applied.length ? applied.map((m) => m.name).join(', ') : 'none pending'} (${config.CLICKHOUSE_DATABASE})`);
   await client.close();
 }

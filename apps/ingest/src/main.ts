@@ -10,7 +10,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   // Schema first: the consumer must never write into tables that do not exist yet.
   const admin = createClickHouse({ ...config, CLICKHOUSE_DATABASE: 'default' });
-  await migrateWhenReady(admin, config.CLICKHOUSE_DATABASE, (msg) => console.warn(msg));
+  await migrateWhenReady(admin, config.CLICKHOUSE_DATABASE, (msg) => console.warn(msg), 60, { cluster: config.CLICKHOUSE_CLUSTER });
   await admin.close();
 
   const app = await NestFactory.create<NestFastifyApplication>(IngestModule, new FastifyAdapter(), { bufferLogs: true });

@@ -2,11 +2,17 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sqlIdentifier, sqlNumber, sqlString } from './sql-literal';
+import { clusterRewriter } from './cluster-ddl';
 
 export interface Migration {
   version: number;
   name: string;
   statements: string[];
+}
+
+export interface MigrationOptions {
+  /** ClickHouse cluster name (CLICKHOUSE_CLUSTER); empty or absent = single node, the default. */
+  cluster?: string;
 }
 
 const MIGRATIONS_DIR = join(__dirname, 'migrations');
@@ -22,35 +28,55 @@ export function splitStatements(sql: string): string[] {
     .filter(Boolean);
 }
 
-/** Reads the versioned files (NNNN_name.sql), in version order, with `{db}` bound to the database. */
-export function loadMigrations(database: string, dir = MIGRATIONS_DIR): Migration[] {
+/**
+ * Reads the versioned files (NNNN_name.sql), in version order, with `{db}` bound to the database.
+ * With a cluster, the same files are rewritten for ON CLUSTER / Replicated / Distributed (cluster-ddl.ts).
+ */
+export function loadMigrations(database: string, options: MigrationOptions = {}, dir = MIGRATIONS_DIR): Migration[] {
   const db = sqlIdentifier(database);
+  const forCluster = options.cluster ? clusterRewriter({ database: db, cluster: options.cluster }) : (s: string[]) => s;
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
     .map((file) => ({
       version: Number(file.slice(0, 4)),
       name: file.replace(/\.sql$/, ''),
-      statements: splitStatements(readFileSync(join(dir, file), 'utf8').replaceAll('{db}', db)),
+      statements: forCluster(splitStatements(readFileSync(join(dir, file), 'utf8').replaceAll('{db}', db))),
     }));
+}
+
+/** The database and migration-ledger DDL; in cluster mode on every node, the ledger one replicated table. */
+export function ledgerStatements(database: string, options: MigrationOptions = {}): string[] {
+  const db = sqlIdentifier(database);
+  if (!options.cluster) {
+    return [
+      `CREATE DATABASE IF NOT EXISTS ${db}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime)
+            ENGINE = ReplacingMergeTree ORDER BY version`,
+    ];
+  }
+  const cluster = sqlIdentifier(options.cluster);
+  // No {shard} in the path: one ledger replicated to every node of every shard, whichever node
+  // ingest reaches; so the replica name needs the shard too, to be unique across the cluster.
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db} ON CLUSTER ${cluster}`,
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations ON CLUSTER ${cluster} (version UInt32, name String, applied_at DateTime)
+            ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/${db}/schema_migrations', '{shard}-{replica}') ORDER BY version`,
+  ];
 }
 
 /**
  * Applies pending migrations. Safe to run from several instances at once: every statement is
  * idempotent and the ledger is a ReplacingMergeTree, so a race only repeats harmless work.
  */
-export async function migrate(client: ClickHouseClient, database: string): Promise<Migration[]> {
+export async function migrate(client: ClickHouseClient, database: string, options: MigrationOptions = {}): Promise<Migration[]> {
   const db = sqlIdentifier(database);
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime)
-            ENGINE = ReplacingMergeTree ORDER BY version`,
-  });
+  for (const statement of ledgerStatements(database, options)) await client.command({ query: statement });
   const appliedRows = await (
     await client.query({ query: `SELECT DISTINCT version FROM ${db}.schema_migrations`, format: 'JSONEachRow' })
   ).json<{ version: number }>();
   const applied = new Set(appliedRows.map((r) => Number(r.version)));
-  const pending = loadMigrations(database).filter((m) => !applied.has(m.version));
+  const pending = loadMigrations(database, options).filter((m) => !applied.has(m.version));
   for (const migration of pending) {
     for (const statement of migration.statements) await client.command({ query: statement });
     await client.command({
@@ -67,10 +93,11 @@ export async function migrateWhenReady(
   database: string,
   log: (msg: string) => void = () => undefined,
   attempts = 60,
+  options: MigrationOptions = {},
 ): Promise<Migration[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await migrate(client, database);
+      return await migrate(client, database, options);
     } catch (err) {
       if (attempt >= attempts) throw err;
       log(`ClickHouse not ready for migrations (${String(err)}); retrying`);
