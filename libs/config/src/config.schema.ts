@@ -45,6 +45,8 @@ export const configSchema = z.object({
   INGEST_HTTP_PORT: int(3001, 1),
   /** Largest number of rows in one ClickHouse insert. */
   INGEST_MAX_BATCH_ROWS: int(50_000, 1),
+  /** Parallel insert requests per flush; ClickHouse runs each on one core. */
+  INGEST_INSERT_CONCURRENCY: int(2, 1),
   /** Longest time a received event waits before its batch is flushed. */
   INGEST_FLUSH_INTERVAL_MS: int(200, 1),
   /** Messages larger than this go to the DLQ unparsed. */

@@ -60,6 +60,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       commit: (offsets) => this.consumer.commitOffsets(offsets),
       log: { warn: (obj, msg) => this.logger.warn(obj, msg) },
       crashAfterInsert: config.INGEST_FAULT_CRASH_AFTER_INSERT,
+      insertConcurrency: config.INGEST_INSERT_CONCURRENCY,
     });
     this.groupCommit = new GroupCommit(this.flusher.flush, {
       maxRows: config.INGEST_MAX_BATCH_ROWS,

@@ -17,6 +17,8 @@ export interface BatchFlusherDeps {
   freshness: Pick<FreshnessSignal, 'signal'>;
   commit: (offsets: OffsetToCommit[]) => Promise<void>;
   log: { warn: (obj: object, msg: string) => void };
+  /** Parallel insert requests per flush (see EventStore.insert). */
+  insertConcurrency?: number;
   /** Test-only fault injection: die between the insert and the offset commit. */
   crashAfterInsert?: boolean;
   /** Backoff between attempts while a dependency is down; grows to `maxMs`. */
@@ -56,7 +58,7 @@ export class BatchFlusher {
     let written: EventRow[] = [];
     await this.retry('clickhouse', heartbeat, async () => {
       const { fresh, inBatch, stored } = await this.deps.store.withoutStored(rows);
-      await this.deps.store.insert(fresh);
+      await this.deps.store.insert(fresh, this.deps.insertConcurrency);
       written = fresh;
       if (inBatch) ingestMetrics.duplicates.inc({ where: 'batch' }, inBatch);
       if (stored) ingestMetrics.duplicates.inc({ where: 'stored' }, stored);

@@ -56,9 +56,21 @@ export class EventStore {
     return { fresh, inBatch: rows.length - unique.length, stored: unique.length - fresh.length };
   }
 
-  async insert(rows: EventRow[]): Promise<void> {
+  /**
+   * Inserts in `concurrency` parallel chunks: ClickHouse 18.16 parses an insert and runs its
+   * materialized views on one thread, so two inserts use both cores (~1.5x faster here). All
+   * chunks settle before a failure is reported, so a retry's dedup lookup never races a chunk
+   * that is still being written.
+   */
+  async insert(rows: EventRow[], concurrency = 1): Promise<void> {
     if (rows.length === 0) return;
-    await this.clickhouse.insert({ table: `${this.db}.voucher_events`, values: rows, format: 'JSONEachRow' });
+    const size = Math.ceil(rows.length / Math.max(1, concurrency));
+    const chunks = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+    const results = await Promise.allSettled(
+      chunks.map((values) => this.clickhouse.insert({ table: `${this.db}.voucher_events`, values, format: 'JSONEachRow' })),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async ping(): Promise<boolean> {
