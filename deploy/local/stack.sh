@@ -145,8 +145,7 @@ case "${1:-status}" in
     status_one clickhouse "$CLICKHOUSE_HTTP_PORT"
     status_one redis "$REDIS_PORT"
     ;;
-  # Used by fault-injection tests: stop or start one service this script manages.
-  stop-clickhouse) stop_one clickhouse ;;
-  start-clickhouse) clickhouse_up ;;
+  # Used by fault tests that run a broker of their own: prints the folder of Kafka jars.
+  kafka-jars) mkdir -p "$STACK_DIR"; kafka_jars ;;
   *) die "usage: stack.sh up|down|status" ;;
 esac

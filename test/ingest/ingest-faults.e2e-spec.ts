@@ -3,7 +3,8 @@ import { makeEvent, uid } from '../fixtures/events';
 import { freePort, metricValue, startApp, type AppProcess } from '../support/app-process';
 import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
 import { committedOffsets, createTopics, produceEvents } from '../support/kafka';
-import { PrivateClickHouse, startPrivateRedis } from '../support/private-servers';
+import { PrivateClickHouse, PrivateKafka, startPrivateRedis } from '../support/private-servers';
+import { Kafka, logLevel } from 'kafkajs';
 import type { VoucherEvent } from '@app/contracts';
 
 const ch = testClickHouse();
@@ -94,6 +95,31 @@ describe('ingest under faults', () => {
       expect(ingest.child.exitCode).toBeNull();
     } finally {
       await clickhouse.destroy();
+    }
+  });
+
+  it('reconnects when the Kafka broker is killed and restarted, losing and doubling nothing', async () => {
+    const broker = await PrivateKafka.create();
+    const client = new Kafka({ clientId: 'test-private', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+    try {
+      const env = { ...topicsFor('kafkadown'), KAFKA_BROKERS: broker.brokers };
+      const account = uid('acc');
+      await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC], 6, client);
+      const ingest = await start('ingest', env);
+      const all = events(account, 2_000);
+      await produceEvents(env.KAFKA_TOPIC, all.slice(0, 1_000), client);
+      await eventually(() => stats(account), (s) => s.rows >= 1_000);
+
+      await broker.kill();
+      await new Promise((r) => setTimeout(r, 3_000));
+      await broker.start();
+      await produceEvents(env.KAFKA_TOPIC, all.slice(1_000), client);
+      await eventually(() => stats(account), (s) => s.rows >= 2_000, 90_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await stats(account)).toEqual({ rows: 2_000, ids: 2_000 });
+      expect(ingest.child.exitCode).toBeNull();
+    } finally {
+      await broker.destroy();
     }
   });
 

@@ -4,8 +4,8 @@ import { TEST_ENV } from './env';
 
 export const kafka = new Kafka({ clientId: 'test-suite', brokers: TEST_ENV.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 
-export async function createTopics(topics: string[], partitions = 6): Promise<void> {
-  const admin = kafka.admin();
+export async function createTopics(topics: string[], partitions = 6, client = kafka): Promise<void> {
+  const admin = client.admin();
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
@@ -25,15 +25,16 @@ export interface RawMessage {
 }
 
 /** Produces events keyed as the contract says (voucher id, or customer id for order.completed). */
-export async function produceEvents(topic: string, events: VoucherEvent[]): Promise<void> {
+export async function produceEvents(topic: string, events: VoucherEvent[], client = kafka): Promise<void> {
   await produceRaw(
     topic,
     events.map((e) => ({ key: e.data.voucher_id ?? e.data.customer_id, value: JSON.stringify(e) })),
+    client,
   );
 }
 
-export async function produceRaw(topic: string, messages: RawMessage[]): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+export async function produceRaw(topic: string, messages: RawMessage[], client = kafka): Promise<void> {
+  const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   for (let i = 0; i < messages.length; i += 5_000) {
     await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 5_000) });

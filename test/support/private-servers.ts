@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,4 +89,73 @@ export async function startPrivateRedis(port: number): Promise<{ stop: () => Pro
       await exited;
     },
   };
+}
+
+/**
+ * A single-node KRaft broker of the suite's own (own ports, own log dir), for tests that stop
+ * Kafka under a running consumer. Uses the jars the local stack fetched from Maven Central.
+ */
+export class PrivateKafka {
+  private child?: ChildProcess;
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly jars: string,
+  ) {}
+
+  static async create(): Promise<PrivateKafka> {
+    const jars = execFileSync('bash', [join(LOCAL, 'stack.sh'), 'kafka-jars'], { encoding: 'utf8' }).trim();
+    const dir = mkdtempSync(join(tmpdir(), 'va-kafka-'));
+    const [port, controllerPort] = [await freePort(), await freePort()];
+    mkdirSync(join(dir, 'data'));
+    const properties = readFileSync(join(LOCAL, 'kafka/server.properties'), 'utf8')
+      .replaceAll('@DIR@', dir)
+      .replaceAll('@PORT@', String(port))
+      .replaceAll('@CONTROLLER_PORT@', String(controllerPort));
+    writeFileSync(join(dir, 'server.properties'), properties);
+    const classpath = `${jars}/*`;
+    const clusterId = execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim();
+    execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties')]);
+    const broker = new PrivateKafka(dir, port, jars);
+    await broker.start();
+    return broker;
+  }
+
+  get brokers(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      'java',
+      ['-Xmx512m', `-Dlog4j.configuration=file:${join(LOCAL, 'kafka/log4j.properties')}`, `-Dkafka.logs.dir=${this.dir}`,
+        '-cp', `${this.jars}/*`, 'kafka.Kafka', join(this.dir, 'server.properties')],
+      { stdio: 'ignore' },
+    );
+    await eventually(() => portOpen(this.port), (open) => open, 60_000);
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
