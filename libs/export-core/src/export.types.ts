@@ -72,6 +72,7 @@ export interface ExportRecord extends ExportSpec {
   completed_at?: string;
   expires_at?: string;
   expired_at?: string;
+  failed_at?: string;
   file_key?: string;
   file_size_bytes?: number;
   record_count?: number;

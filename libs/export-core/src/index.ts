@@ -5,4 +5,5 @@ export { signDownloadToken, verifyDownloadToken, type TokenCheck } from './downl
 export { signWebhook, verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature';
 export { toStatusBody, humanFileSize, downloadUrl, type ExportStatusBody, type DownloadLinkOptions } from './status-body';
 export { bucketDates, localDate, startOfLocalDay, isValidTimeZone, resolveRelativeWindow, isoSeconds } from './time-window';
-export { exportQueueOptions, EXPORT_QUEUE_PREFIX } from './queue';
+export { exportQueueOptions, createRedis, EXPORT_QUEUE_PREFIX, type QueueConfig } from './queue';
+export { buildExportRecord, enqueueExport, newExportId, newScheduleId } from './new-export';
