@@ -53,6 +53,26 @@ export const configSchema = z.object({
 
   PORT: int(3000, 1),
   EXPORT_WORKER_HTTP_PORT: int(3002, 1),
+
+  // ---- Query API (apps/query) -------------------------------------------------------------
+  /** Comma-separated `key:account_id` pairs; `sk_test_` keys see test data, `sk_live_` live data. */
+  API_KEYS: z.string().default(''),
+  /** Optional file with one `key:account_id` per line (`#` comments); merged with API_KEYS. */
+  API_KEYS_FILE: z.string().default(''),
+  /** Sliding window shared by every endpoint group's limit. */
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
+  RATE_LIMIT_PERFORMANCE: int(100, 1),
+  RATE_LIMIT_TRENDS: int(100, 1),
+  RATE_LIMIT_CUSTOMERS: int(50, 1),
+  RATE_LIMIT_VOUCHERS: int(100, 1),
+  RATE_LIMIT_EXPORT: int(10, 1),
+  /** false = every request goes to ClickHouse (benchmarks measure the uncached path this way). */
+  QUERY_CACHE_ENABLED: bool(true),
+  /** Upper bound on a cache entry's life; freshness comes from data versions, not from this. */
+  QUERY_CACHE_TTL_SECONDS: int(300, 1),
+  QUERY_CLICKHOUSE_TIMEOUT_MS: int(10_000, 100),
+  /** Redis calls on the request path give up after this, so a stalled Redis costs little. */
+  QUERY_REDIS_TIMEOUT_MS: int(250, 10),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
