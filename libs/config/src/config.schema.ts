@@ -54,6 +54,26 @@ export const configSchema = z.object({
   PORT: int(3000, 1),
   EXPORT_WORKER_HTTP_PORT: int(3002, 1),
 
+  // ---- Query API (apps/query) -------------------------------------------------------------
+  /** Comma-separated `key:account_id` pairs; `sk_test_` keys see test data, `sk_live_` live data. */
+  API_KEYS: z.string().default(''),
+  /** Optional file with one `key:account_id` per line (`#` comments); merged with API_KEYS. */
+  API_KEYS_FILE: z.string().default(''),
+  /** Sliding window shared by every endpoint group's limit. */
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
+  RATE_LIMIT_PERFORMANCE: int(100, 1),
+  RATE_LIMIT_TRENDS: int(100, 1),
+  RATE_LIMIT_CUSTOMERS: int(50, 1),
+  RATE_LIMIT_VOUCHERS: int(100, 1),
+  RATE_LIMIT_EXPORT: int(10, 1),
+  /** false = every request goes to ClickHouse (benchmarks measure the uncached path this way). */
+  QUERY_CACHE_ENABLED: bool(true),
+  /** Upper bound on a cache entry's life; freshness comes from data versions, not from this. */
+  QUERY_CACHE_TTL_SECONDS: int(300, 1),
+  QUERY_CLICKHOUSE_TIMEOUT_MS: int(10_000, 100),
+  /** Redis calls on the request path give up after this, so a stalled Redis costs little. */
+  QUERY_REDIS_TIMEOUT_MS: int(250, 10),
+
   // --- Exports (issue 4): API in apps/query, files made by apps/export-worker ---
   /** BullMQ queue between the export API and the workers. */
   EXPORT_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('exports'),
@@ -71,7 +91,7 @@ export const configSchema = z.object({
   /** Fractional hours are allowed (tests use seconds-long lifetimes). */
   EXPORT_TTL_HOURS: z.coerce.number().positive().default(24),
   EXPORT_EXPIRY_SWEEP_MS: int(60_000, 100),
-  EXPORT_RATE_LIMIT_PER_MINUTE: int(10, 1),
+  // Export creation's rate limit is RATE_LIMIT_EXPORT above (the query API's limiter, group `export`).
   /** HMAC key of signed download links; must be the same on every API replica and worker. */
   DOWNLOAD_SIGNING_KEY: z.string().min(16).default('dev-download-signing-key-change-me'),
   DOWNLOAD_LINK_TTL_SECONDS: int(3_600, 1),
