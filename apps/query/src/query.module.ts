@@ -4,10 +4,11 @@ import { AppConfigModule } from '@app/config';
 import { MetricsController, ObservabilityLoggerModule } from '@app/observability';
 import { CommonModule } from './common/common.module';
 import { ApiErrorFilter } from './common/errors/api-error.filter';
+import { ExportModule } from './export/export.module';
 import { HealthController } from './health/health.controller';
 
 @Module({
-  imports: [AppConfigModule, ObservabilityLoggerModule, CommonModule],
+  imports: [AppConfigModule, ObservabilityLoggerModule, CommonModule, ExportModule],
   controllers: [HealthController, MetricsController],
   providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }],
 })

@@ -27,8 +27,10 @@ const METRIC_SQL: Record<ExportMetric, string> = {
   discount: 'toFloat64(discount_)',
   orders: 'toUInt32(orders_)',
   conversion_rate: 'if(orders_ = 0, 0, round(uses_ / orders_, 4))',
-  // Integer division rounding half away from zero: exact for any minor-unit amount.
-  avg_order_value: 'toFloat64(if(uses_ <= 0, 0, intDiv(2 * abs(net_order_) + uses_, 2 * uses_) * if(net_order_ < 0, -1, 1)))',
+  // Integer division rounding half away from zero: exact for any minor-unit amount. ClickHouse
+  // evaluates both branches of if(), so the divisor is kept ≥ 1 even where the result is discarded.
+  avg_order_value:
+    'toFloat64(if(uses_ <= 0, 0, intDiv(2 * abs(net_order_) + greatest(uses_, 1), 2 * greatest(uses_, 1)) * if(net_order_ < 0, -1, 1)))',
   revenue_impact: 'toFloat64(revenue_)',
   unique_customers: 'toUInt32(customers_)',
 };

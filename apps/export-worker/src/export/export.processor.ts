@@ -28,7 +28,9 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.queue.upsertJobScheduler('expire-exports', { every: this.config.EXPORT_EXPIRY_SWEEP_MS }, { name: JOB.expireExports });
+    await this.ensureExpirySweep();
+    // A Redis that restarted without persistence lost the scheduler; put it back on reconnect.
+    this.redis.on('ready', () => void this.ensureExpirySweep().catch(() => undefined));
     this.worker = new Worker(this.config.EXPORT_QUEUE_NAME, (job) => this.process(job), {
       connection: this.redis.duplicate(),
       prefix: EXPORT_QUEUE_PREFIX(this.config.REDIS_KEY_PREFIX),
@@ -39,6 +41,10 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
     });
     this.worker.on('failed', (job, err) => void this.onFailed(job, err));
     this.worker.on('error', (err) => this.log.warn(`queue connection: ${err.message}`));
+  }
+
+  private ensureExpirySweep() {
+    return this.queue.upsertJobScheduler('expire-exports', { every: this.config.EXPORT_EXPIRY_SWEEP_MS }, { name: JOB.expireExports });
   }
 
   isRunning(): boolean {
