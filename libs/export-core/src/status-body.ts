@@ -1,5 +1,5 @@
 import { signDownloadToken } from './download-token';
-import type { ErrorBody, ExportRecord } from './export.types';
+import type { ErrorBody, ExportRecord, WebhookOutcome } from './export.types';
 
 /** "2.5MB" style, as in the product documentation (1 MB = 1024 × 1024 bytes). */
 export function humanFileSize(bytes: number): string {
@@ -50,6 +50,7 @@ export interface ExportStatusBody {
   completed_at?: string;
   expired_at?: string;
   error?: ErrorBody;
+  webhook?: WebhookOutcome;
 }
 
 /** The public status body (GET /export/{id} and webhook payloads); never exposes internals. */
@@ -82,5 +83,6 @@ export function toStatusBody(record: ExportRecord, link: DownloadLinkOptions): E
     body.completed_at = record.completed_at;
   }
   if (record.status === 'failed' && record.error) body.error = record.error;
+  if (record.webhook) body.webhook = record.webhook;
   return body;
 }

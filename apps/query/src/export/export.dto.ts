@@ -113,6 +113,15 @@ class TimePeriodOutDto {
   @ApiProperty({ example: '2024-03-20T23:59:59Z' }) end: string;
 }
 
+class WebhookOutcomeDto {
+  @ApiProperty() url: string;
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] }) status: string;
+  @ApiProperty({ description: 'Delivery attempts so far (retried with exponential backoff).' }) attempts: number;
+  @ApiPropertyOptional() last_status_code?: number;
+  @ApiPropertyOptional() last_error?: string;
+  @ApiPropertyOptional() delivered_at?: string;
+}
+
 export class ExportStatusDto {
   @ApiProperty({ example: 'export_1234567890abcdef' }) export_id: string;
   @ApiProperty({ enum: EXPORT_STATUSES }) status: string;
@@ -133,6 +142,7 @@ export class ExportStatusDto {
   @ApiPropertyOptional() completed_at?: string;
   @ApiPropertyOptional() expired_at?: string;
   @ApiPropertyOptional({ type: ExportErrorDto, description: 'Failed only: the EXPORT_FAILED error body.' }) error?: ExportErrorDto;
+  @ApiPropertyOptional({ type: WebhookOutcomeDto, description: 'Scheduled exports with a webhook_url: the delivery outcome.' }) webhook?: WebhookOutcomeDto;
 }
 
 export class ListExportsQueryDto {
