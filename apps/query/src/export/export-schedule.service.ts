@@ -1,11 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { CronExpressionParser } from 'cron-parser';
 import { ExportStore, JOB, newScheduleId, type ScheduledExportJobData, type ScheduleRecord } from '@app/export-core';
 import { parseTimeZone, ValidationError, type Tenant } from '../common';
 import type { CreateScheduleDto, ScheduleDto } from './export.dto';
 import { ScheduleNotFoundError } from './export.errors';
 import { EXPORT_QUEUE } from './export.providers';
 import { ExportService, storeCall } from './export.service';
+
+/** Checked with the parser BullMQ itself uses (same version), before anything is stored. */
+function assertCron(cron: string, tz: string): void {
+  try {
+    CronExpressionParser.parse(cron, { tz });
+  } catch {
+    throw new ValidationError('cron', 'is not a valid cron expression');
+  }
+}
 
 /** Scheduled reports: a BullMQ job scheduler per schedule; each tick becomes a normal export in the worker. */
 @Injectable()
@@ -18,6 +28,7 @@ export class ExportScheduleService {
 
   async create(tenant: Tenant, body: CreateScheduleDto): Promise<ScheduleDto> {
     const timezone = parseTimeZone(body.timezone);
+    assertCron(body.cron, timezone);
     const { time_period: window, ...exportBody } = body.export;
     const spec = await this.exports.resolveSpec(tenant, exportBody, false);
     const schedule: ScheduleRecord = {
@@ -32,14 +43,10 @@ export class ExportScheduleService {
       created_at: new Date().toISOString(),
     };
     const data: ScheduledExportJobData = { schedule_id: schedule.schedule_id };
-    try {
+    await storeCall(async () => {
       await this.queue.upsertJobScheduler(schedule.schedule_id, { pattern: schedule.cron, tz: timezone }, { name: JOB.scheduledExport, data });
-    } catch (err) {
-      // BullMQ parses the cron; a pattern it refuses is the caller's mistake, anything else is Redis.
-      if (/cron|pattern|invalid|constraint/i.test(String((err as Error)?.message))) throw new ValidationError('cron', 'is not a valid cron expression');
-      return storeCall(() => Promise.reject(err));
-    }
-    await storeCall(() => this.store.saveSchedule(schedule));
+      await this.store.saveSchedule(schedule);
+    });
     return this.toDto(schedule);
   }
 
