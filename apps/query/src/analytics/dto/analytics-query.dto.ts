@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { TREND_METRICS, type TrendMetric } from '../metrics/metric-definitions';
@@ -7,6 +7,7 @@ import { TREND_METRICS, type TrendMetric } from '../metrics/metric-definitions';
 export const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export class VoucherIdParams {
+  @ApiProperty({ description: "The voucher's id (contract identifier: 1-128 of A-Z a-z 0-9 _ . : -)", example: 'v_1234567890abcdef' })
   @Matches(IDENTIFIER, { message: 'must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
   voucher_id: string;
 }
