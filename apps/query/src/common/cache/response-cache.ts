@@ -73,14 +73,17 @@ export class ResponseCache {
       coalesced.inc({ endpoint });
       return pending as Promise<T>;
     }
-    const flight = (async () => {
-      const value = await compute();
-      if (version !== undefined) {
-        this.redis.set(flightKey, JSON.stringify(value), 'EX', this.config.QUERY_CACHE_TTL_SECONDS).catch((err) => this.warn(err));
-      }
-      return value;
-    })().finally(() => this.inFlight.delete(flightKey));
+    const flight = compute();
     this.inFlight.set(flightKey, flight);
+    // The flight stays visible until the entry is stored, so no request falls between the two.
+    flight
+      .then((value) =>
+        version === undefined
+          ? undefined
+          : this.redis.set(flightKey, JSON.stringify(value), 'EX', this.config.QUERY_CACHE_TTL_SECONDS).catch((err) => this.warn(err)),
+      )
+      .catch(() => undefined)
+      .finally(() => this.inFlight.delete(flightKey));
     return flight;
   }
 

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { ClickHouseError } from '@clickhouse/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { createClickHouse, type ClickHouseClient } from '@app/clickhouse';
 import { histogram } from '@app/observability';
@@ -11,6 +10,14 @@ const queryTime = histogram(
   [0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5],
   ['query', 'outcome'],
 );
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/** Transport failures (server away, timeouts) as opposed to ClickHouse answering with an error. */
+function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) || /timeout|socket hang up|ECONN/i.test(String(e?.message ?? ''));
+}
 
 /**
  * The query service's only door to ClickHouse. It times every query, and it decides once what a
@@ -37,12 +44,12 @@ export class ClickHouseReader implements OnModuleDestroy {
       return rows;
     } catch (err) {
       stop({ outcome: 'error' });
-      if (err instanceof ClickHouseError) {
-        this.logger.error({ err, query: name, sql: query.slice(0, 4000) }, 'ClickHouse rejected a query');
-        throw new ApiError('INTERNAL_ERROR', 'Internal error');
+      if (isUnreachable(err)) {
+        this.logger.warn({ err: String(err), query: name }, 'ClickHouse unreachable');
+        throw new ServiceUnavailableError();
       }
-      this.logger.warn({ err: String(err), query: name }, 'ClickHouse unreachable');
-      throw new ServiceUnavailableError();
+      this.logger.error({ err, query: name, sql: query.slice(0, 4000) }, 'ClickHouse rejected a query');
+      throw new ApiError('INTERNAL_ERROR', 'Internal error');
     }
   }
 

@@ -51,6 +51,7 @@ export function localParts(ms: number, timeZone: string): LocalParts {
 
 /** Offset of the zone from UTC at an instant, in ms (east positive). */
 export function offsetMs(ms: number, timeZone: string): number {
+  if (timeZone === 'UTC') return 0; // the common case, and Intl formatting is the costly part of a request
   const p = localParts(ms, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
@@ -70,6 +71,7 @@ export function zonedToUtc(year: number, month: number, day: number, hour: numbe
 
 /** Local calendar date (YYYY-MM-DD) of an instant in a zone. */
 export function localDate(ms: number, timeZone: string): string {
+  if (timeZone === 'UTC') return new Date(ms).toISOString().slice(0, 10);
   const p = localParts(ms, timeZone);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
