@@ -18,12 +18,14 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
   const keyA = testKey('a');
   const keyB = testKey('b');
   const keyLimit = testKey('rl');
+  // A second key of account A keeps keyA under the 10/min creation limit.
+  const keyA2 = testKey('a2');
   // Export creation is limited to 10/min per key: the error-case test spreads over its own keys.
   const errorKeys = Array.from({ length: 16 }, () => testKey('err'));
   const data = dataset(accountA);
   const dir = exportDir();
   const env = {
-    API_KEYS: [`${keyA}:${accountA}`, `${keyB}:${accountB}`, `${keyLimit}:${accountA}`, ...errorKeys.map((k) => `${k}:${accountA}`)].join(','),
+    API_KEYS: [`${keyA}:${accountA}`, `${keyA2}:${accountA}`, `${keyB}:${accountB}`, `${keyLimit}:${accountA}`, ...errorKeys.map((k) => `${k}:${accountA}`)].join(','),
     EXPORT_QUEUE_NAME: uid('exports'),
     EXPORT_DIR: dir,
     EXPORT_MAX_RECORDS: '50',
@@ -52,8 +54,8 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
     ...extra,
   });
 
-  async function exportAndDownload(body: Record<string, unknown>) {
-    const created = await api.post('/v1/analytics/export', body);
+  async function exportAndDownload(body: Record<string, unknown>, key = keyA) {
+    const created = await api.post('/v1/analytics/export', body, key);
     expect(created.status).toBe(202);
     const done = await api.waitFor(created.body.export_id, (s) => s === 'completed' || s === 'failed');
     expect(done.status).toBe('completed');
@@ -218,6 +220,23 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
     const stolen = await api.post('/v1/analytics/export', request('csv'), keyB);
     expect(stolen.status).toBe(404);
     expect(stolen.body.error).toEqual({ code: 'VOUCHER_NOT_FOUND', message: 'One or more vouchers not found', details: { not_found: [data.v1, data.v2], found: [] } });
+  });
+
+  it.each([
+    ['day', 'UTC'],
+    ['week', 'America/New_York'],
+    ['month', 'Asia/Kathmandu'],
+  ])("matches the query API's trends answers for the same period, bucket by bucket (%s, %s)", async (granularity, timezone) => {
+    const { file } = await exportAndDownload(request('json', { granularity, timezone }), keyA2);
+    const rows = JSON.parse(file.raw.toString('utf8')) as Array<Record<string, unknown>>;
+    for (const voucher of [data.v1, data.v2]) {
+      const trends = await api.get(
+        `/v1/analytics/vouchers/${voucher}/trends?interval=${granularity}&start_date=${data.period.start}&end_date=${data.period.end}&timezone=${timezone}&currency=USD&metrics=${EXPORT_METRICS.join(',')}`,
+      );
+      expect(trends.status).toBe(200);
+      const exported = rows.filter((r) => r.voucher_id === voucher).map(({ voucher_id: _v, code: _c, currency: _cur, ...bucket }) => bucket);
+      expect(exported).toEqual(trends.body.trends);
+    }
   });
 
   it('lists the account’s exports newest first, paginated', async () => {

@@ -26,7 +26,9 @@ const METRIC_SQL: Record<ExportMetric, string> = {
   uses: 'toInt32(uses_)',
   discount: 'toFloat64(discount_)',
   orders: 'toUInt32(orders_)',
-  conversion_rate: 'if(orders_ = 0, 0, round(uses_ / orders_, 4))',
+  // Exact decimal rounding (half away from zero, 4 places) in integers, as the query API does.
+  conversion_rate:
+    'if(orders_ = 0, 0, (intDiv(2 * abs(uses_) * 10000 + greatest(toInt64(orders_), 1), 2 * greatest(toInt64(orders_), 1)) * if(uses_ < 0, -1, 1)) / 10000)',
   // Integer division rounding half away from zero: exact for any minor-unit amount. ClickHouse
   // evaluates both branches of if(), so the divisor is kept ≥ 1 even where the result is discarded.
   avg_order_value:
