@@ -148,6 +148,23 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
     for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+@]/);
   });
 
+  it('event granularity in XLSX: text cells neutralised, amounts numeric, no formulas', async () => {
+    const { file, done } = await exportAndDownload(request('xlsx', { granularity: 'event' }), keyA2);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(file.raw as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    expect(ws.actualRowCount).toBe(done.record_count + 1);
+    const header = (ws.getRow(1).values as unknown[]).slice(1) as string[];
+    const rows: Array<Record<string, unknown>> = [];
+    ws.eachRow((row, n) => n > 1 && rows.push(Object.fromEntries(header.map((h, j) => [h, (row.values as unknown[])[j + 1]]))));
+    const hostile = rows.filter((r) => r.voucher_id === data.v2);
+    expect(hostile.map((r) => [r.code, r.customer_id, r.segment, r.region, r.order_amount]).sort()).toEqual([
+      [`'${INJECTION_CODE}`, "'-cus_d", "'=cmd|' /C calc'!A0", "'+region", 3_334],
+      [`'${INJECTION_CODE}`, "'@evil", "'=cmd|' /C calc'!A0", "'+region", 3_333],
+    ]);
+    ws.eachRow((row) => row.eachCell((cell) => expect(cell.type).not.toBe(ExcelJS.ValueType.Formula)));
+  });
+
   it('fails with EXPORT_FAILED when more than max_records rows would be written; download answers 500 with that body', async () => {
     // 12 events per copy; 5 copies of the v1 events = 60 rows > EXPORT_MAX_RECORDS (50)
     const account = accountA;

@@ -44,4 +44,16 @@ describe('writeXlsx', () => {
     expect(ws.getRow(2).values).toEqual([undefined, 'x', 1.5]);
     expect(ws.getRow(3).values).toEqual([undefined, "'=1+1", -2]);
   });
+
+  it('escapes XML, drops characters XML cannot carry, keeps spaces and unicode, leaves empty cells empty', async () => {
+    const rows = [{ a: ' <b>&"x"</b> ', b: 'tab\there\u0001bell', c: '' }, { a: 'ünïcødé ✓ 😀', b: 'x', c: 'y' }];
+    const chunks = [Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')];
+    const out = await collect((dest) => writeXlsx(Readable.from(chunks), dest, { columns: ['a', 'b', 'c'], onRows: () => undefined }));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(out as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    expect(ws.getRow(2).values).toEqual([undefined, ' <b>&"x"</b> ', 'tab\therebell']);
+    expect(ws.getRow(3).values).toEqual([undefined, 'ünïcødé ✓ 😀', 'x', 'y']);
+    expect(ws.actualRowCount).toBe(3);
+  });
 });

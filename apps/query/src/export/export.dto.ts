@@ -67,7 +67,7 @@ class ExportBodyBase {
   @IsIn(EXPORT_FORMATS)
   format?: ExportFormat;
 
-  @ApiPropertyOptional({ enum: EXPORT_GRANULARITIES, default: 'day', description: '`event` = one row per raw event (metrics then only select nothing: the event columns are fixed).' })
+  @ApiPropertyOptional({ enum: EXPORT_GRANULARITIES, default: 'day', description: '`event` = one row per raw event with fixed columns (docs/exports.md); metrics do not change them.' })
   @IsOptional()
   @IsIn(EXPORT_GRANULARITIES)
   granularity?: ExportGranularity;
