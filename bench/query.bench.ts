@@ -135,25 +135,23 @@ async function main(): Promise<void> {
   // Peer (a): the statements the service sends for each request, in the same order and parallelism.
   const resolveSql = () => Promise.all([sql(voucherMetaSql(DB, scopeBase)), sql(redemptionsByCurrencySql(DB, scopeBase))]);
   const day = bucketSql('day', 'UTC');
+  const byCurrency = { name: 'currency', bucket: 'currency', raw: 'currency' };
+  const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
   const peerA: Record<Name, () => Promise<unknown>> = {
-    performance: async () => {
-      await resolveSql();
-      await sql(mergedStats(stateSource(DB, scope, range, { keys: [] }), [], { distinct: true, main: true }));
-    },
-    trends: async () => {
-      await resolveSql();
-      await Promise.all([
-        sql(mergedStats(stateSource(DB, scope, range, { keys: [{ name: 'day', bucket: day('bucket'), raw: day('time') }] }), ['day'], { distinct: true })),
-        sql(mergedStats(stateSource(DB, scope, prev, { keys: [] }), [], { distinct: false })),
-      ]);
-    },
-    'trends (additive: uses,discount)': async () => {
-      await resolveSql();
-      await Promise.all([
-        sql(mergedStats(stateSource(DB, scope, range, { keys: [{ name: 'day', bucket: day('bucket'), raw: day('time') }] }), ['day'], { distinct: false })),
-        sql(mergedStats(stateSource(DB, scope, prev, { keys: [] }), [], { distinct: false })),
-      ]);
-    },
+    performance: () =>
+      Promise.all([resolveSql(), sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency] }), ['currency'], { distinct: true, main: true }))]),
+    trends: () =>
+      Promise.all([
+        resolveSql(),
+        sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: true })),
+        sql(mergedStats(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false })),
+      ]),
+    'trends (additive: uses,discount)': () =>
+      Promise.all([
+        resolveSql(),
+        sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: false })),
+        sql(mergedStats(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false })),
+      ]),
     customers: async () => {
       await resolveSql();
       await Promise.all([

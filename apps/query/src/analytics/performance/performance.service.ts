@@ -7,7 +7,7 @@ import { generatedAt, requestRange, tenantParts } from '../analytics-request';
 import type { PerformanceQueryDto } from '../dto/analytics-query.dto';
 import type { PerformanceResponseDto } from '../dto/analytics-response.dto';
 import { performanceFigures, totalUses, type StatSums } from '../metrics/metric-definitions';
-import { AnalyticsRepository, type DimensionStats } from '../storage/analytics.repository';
+import { AnalyticsRepository, EMPTY_MAIN_STATS, type DimensionStats } from '../storage/analytics.repository';
 import { VoucherScopeService } from '../voucher-scope.service';
 
 function breakdown<K extends 'segment' | 'region'>(rows: DimensionStats[], dimension: K) {
@@ -41,11 +41,15 @@ export class PerformanceService {
         parts: { ...tenantParts(tenant, range), v: voucherId, c: query.currency ?? null, d: includeDetails },
       },
       async () => {
-        const { scope, code } = await this.vouchers.resolve(tenant, voucherId, query.currency);
-        const [main, dimensions] = await Promise.all([
-          this.repository.mainStats(scope, range),
-          includeDetails ? this.repository.dimensionStats(scope, range) : Promise.resolve([]),
+        // Figures of every currency are fetched alongside the default-currency choice: one round trip, not two.
+        const base = { accountId: tenant.accountId, livemode: tenant.livemode, voucherId, currency: query.currency };
+        const [{ scope, code }, mainByCurrency, dimensionsByCurrency] = await Promise.all([
+          this.vouchers.resolve(tenant, voucherId, query.currency),
+          this.repository.mainStatsByCurrency(base, range),
+          includeDetails ? this.repository.dimensionStatsByCurrency(base, range) : Promise.resolve(new Map<string, DimensionStats[]>()),
         ]);
+        const main = mainByCurrency.get(scope.currency) ?? EMPTY_MAIN_STATS;
+        const dimensions = dimensionsByCurrency.get(scope.currency) ?? [];
         const response: PerformanceResponseDto = {
           voucher_id: voucherId,
           code,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClickHouseReader } from '../../common/clickhouse/clickhouse-reader';
-import type { StatSums } from '../metrics/metric-definitions';
+import { ZERO_SUMS, type StatSums } from '../metrics/metric-definitions';
 import {
   customerInsightsSql,
   mergedStats,
@@ -28,6 +28,20 @@ function sums(row: Row): StatSums {
     customers: big(row.n_customers),
   };
 }
+
+const CURRENCY_KEY = { name: 'currency', bucket: 'currency', raw: 'currency' };
+
+function mainStats(row: Row): MainStats {
+  return {
+    sums: sums(row),
+    validationsValid: big(row.n_validations_valid),
+    validationsInvalid: big(row.n_validations_invalid),
+    firstUsedS: Number(row.first_used_s ?? 0),
+    lastUsedS: Number(row.last_used_s ?? 0),
+  };
+}
+
+export const EMPTY_MAIN_STATS: MainStats = { sums: ZERO_SUMS, validationsValid: 0n, validationsInvalid: 0n, firstUsedS: 0, lastUsedS: 0 };
 
 export interface VoucherMeta {
   exists: boolean;
@@ -88,17 +102,46 @@ export class AnalyticsRepository {
     return rows.map((r) => ({ currency: String(r.currency), redeemed: big(r.n_redeemed) }));
   }
 
-  /** Whole-period figures with validations and first/last use. */
-  async mainStats(scope: FullScope, range: MsRange, distinct = true): Promise<MainStats> {
-    const source = stateSource(this.db, scope, range, { keys: [] });
-    const [row] = await this.clickhouse.rows<Row>('main_stats', mergedStats(source, [], { distinct, main: true }));
-    return {
-      sums: sums(row ?? {}),
-      validationsValid: big(row?.n_validations_valid),
-      validationsInvalid: big(row?.n_validations_invalid),
-      firstUsedS: Number(row?.first_used_s ?? 0),
-      lastUsedS: Number(row?.last_used_s ?? 0),
-    };
+  /**
+   * Whole-period figures per currency (only `scope.currency` when given). Grouping by currency lets
+   * the figures be fetched in parallel with the default-currency choice instead of after it.
+   */
+  async mainStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, MainStats>> {
+    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY] });
+    const rows = await this.clickhouse.rows<Row>('main_stats', mergedStats(source, ['currency'], { distinct: true, main: true }));
+    return new Map(rows.map((row) => [String(row.currency), mainStats(row)]));
+  }
+
+  async dimensionStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, DimensionStats[]>> {
+    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY], dimensions: true });
+    const rows = await this.clickhouse.rows<Row>('dimension_stats', mergedStats(source, ['currency', 'dimension', 'value'], { distinct: true }));
+    const byCurrency = new Map<string, DimensionStats[]>();
+    for (const r of rows) {
+      const list = byCurrency.get(String(r.currency)) ?? [];
+      list.push({ dimension: r.dimension as DimensionStats['dimension'], value: String(r.value), sums: sums(r), validationsInvalid: big(r.n_validations_invalid) });
+      byCurrency.set(String(r.currency), list);
+    }
+    return byCurrency;
+  }
+
+  /** Figures per currency and bucket (first day, YYYY-MM-DD); empty buckets are absent. */
+  async bucketStatsByCurrency(scope: Scope, range: MsRange, bucketOf: (column: string) => string, distinct: boolean): Promise<Map<string, Map<string, StatSums>>> {
+    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }] });
+    const rows = await this.clickhouse.rows<Row>('bucket_stats', mergedStats(source, ['currency', 'day'], { distinct }));
+    const byCurrency = new Map<string, Map<string, StatSums>>();
+    for (const r of rows) {
+      const days = byCurrency.get(String(r.currency)) ?? new Map<string, StatSums>();
+      days.set(String(r.day), sums(r));
+      byCurrency.set(String(r.currency), days);
+    }
+    return byCurrency;
+  }
+
+  /** Additive sums per currency (no distinct counts): the cheap query behind growth rates. */
+  async additiveStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, StatSums>> {
+    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY] });
+    const rows = await this.clickhouse.rows<Row>('additive_stats', mergedStats(source, ['currency'], { distinct: false }));
+    return new Map(rows.map((r) => [String(r.currency), sums(r)]));
   }
 
   /** Figures per segment, region and failure reason of the events themselves. */
@@ -111,13 +154,6 @@ export class AnalyticsRepository {
       sums: sums(r),
       validationsInvalid: big(r.n_validations_invalid),
     }));
-  }
-
-  /** Figures per bucket, keyed by the bucket's first day (YYYY-MM-DD); empty buckets are absent. */
-  async bucketStats(scope: FullScope, range: MsRange, bucketOf: (column: string) => string, distinct: boolean): Promise<Map<string, StatSums>> {
-    const source = stateSource(this.db, scope, range, { keys: [{ name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }] });
-    const rows = await this.clickhouse.rows<Row>('bucket_stats', mergedStats(source, ['day'], { distinct }));
-    return new Map(rows.map((r) => [String(r.day), sums(r)]));
   }
 
   /** Additive sums only (no distinct counts): the cheap query behind growth rates. */

@@ -16,6 +16,7 @@ import {
   trendFigure,
   TREND_METRICS,
   ZERO_SUMS,
+  type StatSums,
 } from '../metrics/metric-definitions';
 import { AnalyticsRepository } from '../storage/analytics.repository';
 import { VoucherScopeService } from '../voucher-scope.service';
@@ -42,13 +43,17 @@ export class TrendsService {
         parts: { ...tenantParts(tenant, range), v: voucherId, c: query.currency ?? null, i: interval, m: metrics },
       },
       async () => {
-        const { scope, code } = await this.vouchers.resolve(tenant, voucherId, query.currency);
         const length = range.endMs - range.startMs;
         const distinct = metrics.some((m) => DISTINCT_TREND_METRICS.has(m));
-        const [buckets, previous] = await Promise.all([
-          this.repository.bucketStats(scope, range, bucketSql(interval, range.timeZone), distinct),
-          this.repository.additiveStats(scope, { startMs: Math.max(0, range.startMs - length), endMs: range.startMs }),
+        // Figures of every currency are fetched alongside the default-currency choice: one round trip, not two.
+        const base = { accountId: tenant.accountId, livemode: tenant.livemode, voucherId, currency: query.currency };
+        const [{ scope, code }, bucketsByCurrency, previousByCurrency] = await Promise.all([
+          this.vouchers.resolve(tenant, voucherId, query.currency),
+          this.repository.bucketStatsByCurrency(base, range, bucketSql(interval, range.timeZone), distinct),
+          this.repository.additiveStatsByCurrency(base, { startMs: Math.max(0, range.startMs - length), endMs: range.startMs }),
         ]);
+        const buckets = bucketsByCurrency.get(scope.currency) ?? new Map<string, StatSums>();
+        const previous = previousByCurrency.get(scope.currency) ?? ZERO_SUMS;
         let uses = 0n;
         let discount = 0n;
         for (const sums of buckets.values()) {

@@ -55,6 +55,7 @@ describe('resolveTimeRange', () => {
     expect(r.endMs).toBe(NOW + 1);
     expect(r.startMs).toBe(NOW - 30 * 86_400_000);
     expect(r.timeZone).toBe('UTC');
+    expect(timePeriod(resolveTimeRange({ end_date: '2024-03-20' }, NOW))).toEqual({ start: '2024-02-20T00:00:00Z', end: '2024-03-20T23:59:59Z' });
   });
 
   it('90 days is allowed (also across DST), 91 is INVALID_TIME_PERIOD with details', () => {

@@ -77,7 +77,9 @@ export function resolveTimeRange(input: TimeRangeInput, nowMs = Date.now()): Tim
   const end = input.end_date ? parseInstant('end_date', input.end_date, timeZone) : undefined;
 
   const endMs = end ? (end.kind === 'date' ? startOfLocalDay(addDays(end.date, 1), timeZone) : end.ms + 1) : nowMs + 1;
-  const startMs = start ? (start.kind === 'date' ? startOfLocalDay(start.date, timeZone) : start.ms) : endMs - 1 - 30 * DAY_MS;
+  // Default start = end − 30 days: 30 whole local days before a date-only end, else 30 days before the instant.
+  const defaultStart = end?.kind === 'date' ? startOfLocalDay(addDays(end.date, -29), timeZone) : endMs - 1 - 30 * DAY_MS;
+  const startMs = start ? (start.kind === 'date' ? startOfLocalDay(start.date, timeZone) : start.ms) : defaultStart;
 
   for (const [parameter, ms] of [['start_date', startMs], ['end_date', endMs]] as const) {
     if (ms < MIN_MS || ms > MAX_MS) throw new ValidationError(parameter, 'must lie between 1970-01-02 and 2099-12-31');
