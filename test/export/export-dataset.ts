@@ -32,6 +32,8 @@ export function ev(
   return { type, time, data };
 }
 
+/** Also carries XML's markup characters, which the XLSX rows must escape. */
+export const HOSTILE_REGION = '+re<g>&"ion"';
 export const INJECTION_CODE = '=HYPERLINK("http://evil.example","x")';
 
 /** Two vouchers over 2024-03-01..03, rollbacks, validations, a second currency, a live-mode event and injection strings. */
@@ -39,7 +41,7 @@ export function dataset(account: string) {
   const v1 = uid('v');
   const v2 = uid('v');
   const base = { account, voucher: v1, code: 'SPRING24' };
-  const hostile = { account, voucher: v2, code: INJECTION_CODE, segment: '=cmd|\' /C calc\'!A0', region: '+region' };
+  const hostile = { account, voucher: v2, code: INJECTION_CODE, segment: '=cmd|\' /C calc\'!A0', region: '+re<g>&"ion"' };
   const events: EventSpec[] = [
     ev('voucher.validated', '2024-03-01T09:00:00.250Z', { ...base, order: 'o1', customer: 'cus_a', amount: 10_000 }),
     ev('voucher.redeemed', '2024-03-01T09:01:00Z', { ...base, order: 'o1', customer: 'cus_a', amount: 10_000, discount: 1_000 }),

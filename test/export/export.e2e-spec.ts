@@ -6,7 +6,7 @@ import { uid } from '../fixtures/events';
 import { startApp, type AppProcess } from '../support/app-process';
 import { testClickHouse } from '../support/clickhouse';
 import { Api, downloadPath, exportDir, insertEvents, testKey } from './export-helpers';
-import { dataset, eventsFor, INJECTION_CODE } from './export-dataset';
+import { dataset, eventsFor, HOSTILE_REGION, INJECTION_CODE } from './export-dataset';
 import { expectedBucket } from './export-oracle';
 
 const ch = testClickHouse();
@@ -142,8 +142,8 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
     expect(first).toMatchObject({ time: '2024-03-01T09:00:00.250Z', voucher_id: data.v1, code: 'SPRING24', customer_id: 'cus_a', order_amount: '10000', discount_amount: '0', currency: 'USD', result: 'valid' });
     const hostile = rows.filter((r) => r.voucher_id === data.v2);
     expect(hostile.map((r) => [r.code, r.customer_id, r.segment, r.region]).sort()).toEqual([
-      [`'${INJECTION_CODE}`, "'-cus_d", "'=cmd|' /C calc'!A0", "'+region"],
-      [`'${INJECTION_CODE}`, "'@evil", "'=cmd|' /C calc'!A0", "'+region"],
+      [`'${INJECTION_CODE}`, "'-cus_d", "'=cmd|' /C calc'!A0", `'${HOSTILE_REGION}`],
+      [`'${INJECTION_CODE}`, "'@evil", "'=cmd|' /C calc'!A0", `'${HOSTILE_REGION}`],
     ]);
     for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+@]/);
   });
@@ -159,8 +159,8 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
     ws.eachRow((row, n) => n > 1 && rows.push(Object.fromEntries(header.map((h, j) => [h, (row.values as unknown[])[j + 1]]))));
     const hostile = rows.filter((r) => r.voucher_id === data.v2);
     expect(hostile.map((r) => [r.code, r.customer_id, r.segment, r.region, r.order_amount]).sort()).toEqual([
-      [`'${INJECTION_CODE}`, "'-cus_d", "'=cmd|' /C calc'!A0", "'+region", 3_334],
-      [`'${INJECTION_CODE}`, "'@evil", "'=cmd|' /C calc'!A0", "'+region", 3_333],
+      [`'${INJECTION_CODE}`, "'-cus_d", "'=cmd|' /C calc'!A0", `'${HOSTILE_REGION}`, 3_334],
+      [`'${INJECTION_CODE}`, "'@evil", "'=cmd|' /C calc'!A0", `'${HOSTILE_REGION}`, 3_333],
     ]);
     ws.eachRow((row) => row.eachCell((cell) => expect(cell.type).not.toBe(ExcelJS.ValueType.Formula)));
   });

@@ -59,9 +59,13 @@ export class ExportGenerator {
     };
     let size: number;
     try {
-      const neutralise = record.format !== 'json';
-      const sql = this.rows.selectSql(record, vouchers, neutralise, snapshotSec);
-      const source = await this.rows.stream(sql, record.format === 'csv' ? 'CSVWithNames' : 'JSONEachRow');
+      const source =
+        record.format === 'xlsx'
+          ? await this.rows.stream(this.rows.xlsxRowsSql(record, vouchers, snapshotSec), 'TSVRaw')
+          : await this.rows.stream(
+              this.rows.selectSql(record, vouchers, record.format === 'csv', snapshotSec),
+              record.format === 'csv' ? 'CSVWithNames' : 'JSONEachRow',
+            );
       const write = { csv: writeCsv, json: writeJson, xlsx: writeXlsx }[record.format];
       await write(source, writer.stream, {
         columns: this.rows.columns(record),

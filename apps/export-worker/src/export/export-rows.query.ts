@@ -43,6 +43,17 @@ const METRIC_SQL: Record<ExportMetric, string> = {
  */
 const neutralised = (expr: string) => String.raw`if(match(${expr}, '^[=+\\-@\\t\\r]'), concat('''', ${expr}), ${expr})`;
 
+/** XML 1.0 text: the five markup characters escaped, control characters it cannot carry dropped. */
+const xmlEscaped = (expr: string) =>
+  String.raw`replaceAll(replaceAll(replaceAll(replaceAll(replaceRegexpAll(${expr}, '[\x00-\x08\x0B\x0C\x0E-\x1F]', ''), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;')`;
+
+/** Spreadsheet column letters: 0 → A, 25 → Z, 26 → AA. */
+export function columnName(index: number): string {
+  let name = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+  return name;
+}
+
 const REDEEMED = "type = 'voucher.redeemed'";
 const ROLLED_BACK = "type = 'voucher.redemption_rolled_back'";
 
@@ -163,8 +174,26 @@ ORDER BY voucher_id, bucket
 )`;
   }
 
+  /**
+   * XLSX data rows as SpreadsheetML, one `<row>` per output line (FORMAT TSVRaw): ClickHouse renders
+   * and XML-escapes the cells as it formats CSV, so the worker only copies bytes into the sheet.
+   * Text → inline string cells (never formulas; empty text → no cell), numbers → `<v>` cells.
+   * Row numbers start at 2 below the header row the workbook writer adds.
+   */
+  xlsxRowsSql(r: ExportRecord, vouchers: VoucherMeta[], snapshotSec: number): string {
+    const numeric = new Set<string>(r.granularity === 'event' ? ['order_amount', 'discount_amount'] : r.metrics);
+    const cells = this.columns(r).map((column, i) => {
+      const ref = `'<c r="${columnName(i)}', n_`;
+      return numeric.has(column)
+        ? `concat(${ref}, '"><v>', toString(${column}), '</v></c>')`
+        : `if(${column} = '', '', concat(${ref}, '" t="inlineStr"><is><t xml:space="preserve">', ${xmlEscaped(column)}, '</t></is></c>'))`;
+    });
+    return `SELECT concat('<row r="', n_, '">', ${cells.join(', ')}, '</row>') AS row_xml
+FROM (SELECT *, toString(rowNumberInAllBlocks() + 2) AS n_ FROM (${this.selectSql(r, vouchers, true, snapshotSec)}))`;
+  }
+
   /** Raw response bytes: ClickHouse does the formatting, the worker only moves bytes. */
-  async stream(sql: string, format: 'CSVWithNames' | 'JSONEachRow'): Promise<Readable> {
+  async stream(sql: string, format: 'CSVWithNames' | 'JSONEachRow' | 'TSVRaw'): Promise<Readable> {
     const result = await this.ch.exec({ query: `${sql}\nFORMAT ${format}` });
     return result.stream;
   }
