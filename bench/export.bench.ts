@@ -162,7 +162,8 @@ async function main(): Promise<void> {
   };
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const store = new ExportStore(redis, PREFIX);
-  const queue = new Queue(queueName, { connection: redis.duplicate(), ...exportQueueOptions({ REDIS_URL, REDIS_KEY_PREFIX: PREFIX, EXPORT_QUEUE_NAME: queueName, EXPORT_ATTEMPTS: 1, EXPORT_BACKOFF_MS: 0 }) });
+  const queueConnection = redis.duplicate();
+  const queue = new Queue(queueName, { connection: queueConnection, ...exportQueueOptions({ REDIS_URL, REDIS_KEY_PREFIX: PREFIX, EXPORT_QUEUE_NAME: queueName, EXPORT_ATTEMPTS: 1, EXPORT_BACKOFF_MS: 0 }) });
 
   const best = async (runs: number, f: () => Promise<Run>) => {
     let out: Run | undefined;
@@ -230,12 +231,17 @@ async function main(): Promise<void> {
   );
   await queue.obliterate({ force: true }).catch(() => undefined);
   await queue.close();
+  queueConnection.disconnect(); // BullMQ leaves a connection it was given open
   redis.disconnect();
   await ch.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
+

@@ -177,7 +177,8 @@ ORDER BY voucher_id, bucket
   /**
    * XLSX data rows as SpreadsheetML, one `<row>` per output line (FORMAT TSVRaw): ClickHouse renders
    * and XML-escapes the cells as it formats CSV, so the worker only copies bytes into the sheet.
-   * Text → inline string cells (never formulas; empty text → no cell), numbers → `<v>` cells.
+   * Text → `t="str"` value cells, the form exceljs itself writes without shared strings (a third
+   * of inline strings' bytes; never formulas; empty text → no cell), numbers → `<v>` cells.
    * Row numbers start at 2 below the header row the workbook writer adds.
    */
   xlsxRowsSql(r: ExportRecord, vouchers: VoucherMeta[], snapshotSec: number): string {
@@ -186,7 +187,7 @@ ORDER BY voucher_id, bucket
       const ref = `'<c r="${columnName(i)}', n_`;
       return numeric.has(column)
         ? `concat(${ref}, '"><v>', toString(${column}), '</v></c>')`
-        : `if(${column} = '', '', concat(${ref}, '" t="inlineStr"><is><t xml:space="preserve">', ${xmlEscaped(column)}, '</t></is></c>'))`;
+        : `if(${column} = '', '', concat(${ref}, '" t="str"><v>', ${xmlEscaped(column)}, '</v></c>'))`;
     });
     return `SELECT concat('<row r="', n_, '">', ${cells.join(', ')}, '</row>') AS row_xml
 FROM (SELECT *, toString(rowNumberInAllBlocks() + 2) AS n_ FROM (${this.selectSql(r, vouchers, true, snapshotSec)}))`;

@@ -37,8 +37,8 @@ describe('writeJson', () => {
 describe('writeXlsx', () => {
   it('puts the header and the pre-rendered rows into a workbook exceljs reads back', async () => {
     const rows = [
-      '<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">x &amp; &lt;y&gt;</t></is></c><c r="B2"><v>1.5</v></c></row>\n',
-      '<row r="3"><c r="A3" t="inlineStr"><is><t xml:space="preserve">\'=1+1</t></is></c><c r="B3"><v>-2</v></c></row>\n',
+      '<row r="2"><c r="A2" t="str"><v>x &amp; &lt;y&gt;</v></c><c r="B2"><v>1.5</v></c></row>\n',
+      '<row r="3"><c r="A3" t="str"><v>\'=1+1</v></c><c r="B3"><v>-2</v></c></row>\n',
     ];
     const chunks = [Buffer.from(rows[0] + rows[1].slice(0, 20)), Buffer.from(rows[1].slice(20))];
     let seen = 0;
