@@ -71,14 +71,19 @@ async function startQueryApp(port: number, cache: boolean): Promise<ChildProcess
   throw new Error('query app did not become ready');
 }
 
-/** Sequential timings of an async operation (one at a time: latency without queueing). */
-async function timeSequential(runs: number, op: () => Promise<unknown>): Promise<number[]> {
-  await op(); // warm the connection and ClickHouse's caches the same way for every contender
-  const times: number[] = [];
+/**
+ * Sequential timings of several contenders, interleaved (service, peer a, peer b, service, …), so
+ * that load from anything else on the machine falls on all of them alike.
+ */
+async function timeInterleaved(runs: number, ops: Array<() => Promise<unknown>>): Promise<number[][]> {
+  for (const op of ops) await op(); // warm connections and ClickHouse's caches alike for every contender
+  const times = ops.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await op();
-    times.push(performance.now() - t);
+    for (let j = 0; j < ops.length; j++) {
+      const t = performance.now();
+      await ops[j]();
+      times[j].push(performance.now() - t);
+    }
   }
   return times;
 }
@@ -205,12 +210,8 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
   for (const name of Object.keys(requests) as Name[]) {
     const runs = name === 'customers' ? CUSTOMER_RUNS : COLD_RUNS;
     const url = (port: number) => `http://127.0.0.1:${port}/v1/analytics/vouchers/${BENCH.hotVoucher}/${requests[name]}`;
-    log(`${name}: uncached ×${runs}`);
-    const service = await timeSequential(runs, () => httpGet(url(coldPort)));
-    log(`${name}: peer (a) ×${runs}`);
-    const a = await timeSequential(runs, peerA[name]);
-    log(`${name}: peer (b) ×${runs}`);
-    const b = await timeSequential(runs, peerB[name]);
+    log(`${name}: uncached service, peer (a), peer (b), interleaved ×${runs}`);
+    const [service, a, b] = await timeInterleaved(runs, [() => httpGet(url(coldPort)), peerA[name], peerB[name]]);
     log(`${name}: cached, 50 connections for ${WARM_SECONDS} s`);
     const w = await warm(url(warmPort));
     const s50 = percentile(service, 50);
@@ -237,7 +238,7 @@ Uncached = a query app with QUERY_CACHE_ENABLED=false, ${COLD_RUNS} sequential r
 
 ${markdownTable(latencyRows)}
 
-Peers, measured in the same run (p50 of sequential runs): (a) the statements the service sends for the request, in the same order and parallelism, posted straight to ClickHouse's HTTP interface; (b) a straightforward query over the raw \`voucher_events\` table computing the same figures.
+Peers, measured in the same run, interleaved request by request with the service (p50 of sequential runs): (a) the statements the service sends for the request, in the same order and parallelism, posted straight to ClickHouse's HTTP interface; (b) a straightforward query over the raw \`voucher_events\` table computing the same figures.
 
 ${markdownTable(peerRows)}
 `,
