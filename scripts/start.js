@@ -9,6 +9,11 @@ const { generateDemoEvents } = require('./demo-events');
 
 const APPS = ['ingest', 'query', 'export-worker'];
 const env = { ...process.env };
+// Demo only: with no keys configured, the query API accepts this fixed test-mode key for the
+// seeded demo account, so the printed curl works on a fresh machine. Never configured in deploy/.
+const DEMO_KEY = 'sk_test_demo_only_not_a_secret';
+const demoKey = !env.API_KEYS && !env.API_KEYS_FILE ? DEMO_KEY : undefined;
+if (demoKey) env.API_KEYS = `${demoKey}:acc_demo`;
 const port = env.PORT || '3000';
 const children = [];
 
@@ -82,6 +87,15 @@ Voucher analytics is running.
   Query API     http://127.0.0.1:${port}/v1/analytics   (OpenAPI: /openapi.json, docs: /docs)
   Ingest        http://127.0.0.1:${env.INGEST_HTTP_PORT || 3001}/health/ready   metrics: /metrics
   Demo events   ${seeded} produced to Kafka topic ${env.KAFKA_TOPIC || 'voucher-events'}
+${
+  demoKey
+    ? `  Demo API key  ${demoKey}   (test mode, account acc_demo; demo only: set API_KEYS to use real keys)
+
+  curl -s -H "Authorization: Bearer ${demoKey}" \\
+    "http://127.0.0.1:${port}/v1/analytics/vouchers/v_demo_summer/performance?include_details=true"
+`
+    : '  API keys      from API_KEYS / API_KEYS_FILE'
+}
 Press Ctrl-C to stop the apps.
 `);
 })().catch((err) => {

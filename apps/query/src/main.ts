@@ -1,14 +1,28 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@app/config';
+import { apiValidationPipe } from './common/errors/validation.pipe';
+import { registerHttpMetrics } from './common/http/http-metrics';
+import { setUpOpenApi } from './openapi';
 import { QueryModule } from './query.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(QueryModule, new FastifyAdapter(), { bufferLogs: true });
+  const adapter = new FastifyAdapter({
+    // Errors Fastify raises before routing (malformed URL encoding, …) still get the envelope.
+    frameworkErrors: (_err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply.status(400).send({ error: { code: 'VALIDATION_ERROR', message: 'Malformed request' } });
+    },
+    routerOptions: { maxParamLength: 256 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(QueryModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  app.useGlobalPipes(apiValidationPipe());
+  registerHttpMetrics(app.getHttpAdapter().getInstance());
+  setUpOpenApi(app);
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');
 }

@@ -57,6 +57,57 @@ export const configSchema = z.object({
 
   PORT: int(3000, 1),
   EXPORT_WORKER_HTTP_PORT: int(3002, 1),
+
+  // ---- Query API (apps/query) -------------------------------------------------------------
+  /** Comma-separated `key:account_id` pairs; `sk_test_` keys see test data, `sk_live_` live data. */
+  API_KEYS: z.string().default(''),
+  /** Optional file with one `key:account_id` per line (`#` comments); merged with API_KEYS. */
+  API_KEYS_FILE: z.string().default(''),
+  /** Sliding window shared by every endpoint group's limit. */
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
+  RATE_LIMIT_PERFORMANCE: int(100, 1),
+  RATE_LIMIT_TRENDS: int(100, 1),
+  RATE_LIMIT_CUSTOMERS: int(50, 1),
+  RATE_LIMIT_VOUCHERS: int(100, 1),
+  RATE_LIMIT_EXPORT: int(10, 1),
+  /** false = every request goes to ClickHouse (benchmarks measure the uncached path this way). */
+  QUERY_CACHE_ENABLED: bool(true),
+  /** Upper bound on a cache entry's life; freshness comes from data versions, not from this. */
+  QUERY_CACHE_TTL_SECONDS: int(300, 1),
+  QUERY_CLICKHOUSE_TIMEOUT_MS: int(10_000, 100),
+  /** Redis calls on the request path give up after this, so a stalled Redis costs little. */
+  QUERY_REDIS_TIMEOUT_MS: int(250, 10),
+
+  // --- Exports (issue 4): API in apps/query, files made by apps/export-worker ---
+  /** BullMQ queue between the export API and the workers. */
+  EXPORT_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('exports'),
+  /** Export jobs one worker process runs at once (each streams one file). */
+  EXPORT_CONCURRENCY: int(2, 1),
+  EXPORT_ATTEMPTS: int(3, 1),
+  /** First retry delay; doubles on each further attempt. */
+  EXPORT_BACKOFF_MS: int(2_000, 0),
+  /** A job whose worker stopped renewing its lock for this long is handed to another worker. */
+  EXPORT_LOCK_DURATION_MS: int(30_000, 1_000),
+  EXPORT_STALLED_INTERVAL_MS: int(30_000, 500),
+  /** Shared volume in Kubernetes; API replicas read the files the workers write. */
+  EXPORT_DIR: z.string().min(1).default('.local/exports'),
+  EXPORT_MAX_RECORDS: int(100_000, 1),
+  /** Fractional hours are allowed (tests use seconds-long lifetimes). */
+  EXPORT_TTL_HOURS: z.coerce.number().positive().default(24),
+  EXPORT_EXPIRY_SWEEP_MS: int(60_000, 100),
+  // Export creation's rate limit is RATE_LIMIT_EXPORT above (the query API's limiter, group `export`).
+  /** HMAC key of signed download links; must be the same on every API replica and worker. */
+  DOWNLOAD_SIGNING_KEY: z.string().min(16).default('dev-download-signing-key-change-me'),
+  DOWNLOAD_LINK_TTL_SECONDS: int(3_600, 1),
+  /** Base of the download_url handed to clients (the public gateway's address in production). */
+  PUBLIC_BASE_URL: url('http://127.0.0.1:3000'),
+  /** HMAC secret receivers use to verify the X-Voucher-Signature header of export webhooks. */
+  WEBHOOK_SIGNING_SECRET: z.string().min(16).default('dev-webhook-signing-secret-change-me'),
+  WEBHOOK_ATTEMPTS: int(5, 1),
+  WEBHOOK_BACKOFF_MS: int(1_000, 0),
+  WEBHOOK_TIMEOUT_MS: int(5_000, 100),
+  /** Fault injection for tests only: pause this long after each chunk written (makes exports slow). */
+  EXPORT_FAULT_CHUNK_DELAY_MS: int(0, 0),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

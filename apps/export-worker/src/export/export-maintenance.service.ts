@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import {
+  buildExportRecord,
+  enqueueExport,
+  ExportStore,
+  resolveRelativeWindow,
+  type ExportStorage,
+  type ScheduledExportJobData,
+} from '@app/export-core';
+import { counter } from '@app/observability';
+import { EXPORT_QUEUE, EXPORT_STORAGE } from './export-worker.providers';
+
+const expired = counter('export_expired_total', 'Exports whose files were deleted at expiry');
+
+/** The periodic jobs: expiring old exports and turning schedule ticks into ordinary exports. */
+@Injectable()
+export class ExportMaintenance {
+  private readonly log = new Logger(ExportMaintenance.name);
+
+  constructor(
+    private readonly store: ExportStore,
+    @Inject(EXPORT_STORAGE) private readonly storage: ExportStorage,
+    @Inject(EXPORT_QUEUE) private readonly queue: Queue,
+  ) {}
+
+  async expireDue(nowMs = Date.now()): Promise<number> {
+    let count = 0;
+    for (const id of await this.store.dueForExpiry(nowMs)) {
+      const record = await this.store.get(id);
+      if (record?.file_key) await this.storage.delete(record.file_key);
+      if (record) {
+        const result = await this.store.transition(id, ['completed'], { status: 'expired', expired_at: new Date(nowMs).toISOString() });
+        if (result === 'applied') count++;
+      }
+      await this.store.clearExpiry(id);
+    }
+    if (count) {
+      expired.inc(count);
+      this.log.log(`expired ${count} exports`);
+    }
+    return count;
+  }
+
+  /** One schedule tick. The export id derives from the tick's job id, so a retried tick creates no second export. */
+  async runSchedule(job: Job<ScheduledExportJobData>): Promise<void> {
+    const schedule = await this.store.getSchedule(job.data.schedule_id);
+    if (!schedule) return; // deleted between the tick and now
+    const exportId = `export_${createHash('sha256').update(String(job.id)).digest('hex').slice(0, 16)}`;
+    const { time_period, ...rest } = schedule.export;
+    const record = buildExportRecord(
+      { ...rest, time_period: resolveRelativeWindow(time_period, rest.timezone) },
+      { account_id: schedule.account_id, livemode: schedule.livemode },
+      { export_id: exportId, schedule_id: schedule.schedule_id, webhook_url: schedule.webhook_url },
+    );
+    await this.store.create(record);
+    await enqueueExport(this.queue, exportId);
+  }
+}

@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { ClickHouseReader } from '../../common/clickhouse/clickhouse-reader';
+import { ZERO_SUMS, type StatSums } from '../metrics/metric-definitions';
+import {
+  customerInsightsSql,
+  mergedStats,
+  redemptionsByCurrencySql,
+  stateSource,
+  voucherListSql,
+  voucherMetaSql,
+  type MsRange,
+  type Scope,
+} from './stats-sql';
+
+type Row = Record<string, string | number | string[]>;
+
+const big = (v: unknown): bigint => (v === undefined || v === null || v === '' ? 0n : BigInt(v as string));
+
+function sums(row: Row): StatSums {
+  return {
+    redeemed: big(row.n_redeemed),
+    rolledBack: big(row.n_rolled_back),
+    redeemedDiscount: big(row.n_redeemed_discount),
+    rolledBackDiscount: big(row.n_rolled_back_discount),
+    redeemedOrderAmount: big(row.n_redeemed_order_amount),
+    rolledBackOrderAmount: big(row.n_rolled_back_order_amount),
+    orders: big(row.n_orders),
+    customers: big(row.n_customers),
+  };
+}
+
+const CURRENCY_KEY = { name: 'currency', bucket: 'currency', raw: 'currency' };
+
+function mainStats(row: Row): MainStats {
+  return {
+    sums: sums(row),
+    validationsValid: big(row.n_validations_valid),
+    validationsInvalid: big(row.n_validations_invalid),
+    firstUsedS: Number(row.first_used_s ?? 0),
+    lastUsedS: Number(row.last_used_s ?? 0),
+  };
+}
+
+export const EMPTY_MAIN_STATS: MainStats = { sums: ZERO_SUMS, validationsValid: 0n, validationsInvalid: 0n, firstUsedS: 0, lastUsedS: 0 };
+
+export interface VoucherMeta {
+  exists: boolean;
+  code: string;
+  currencies: string[];
+}
+
+export interface MainStats {
+  sums: StatSums;
+  validationsValid: bigint;
+  validationsInvalid: bigint;
+  firstUsedS: number;
+  lastUsedS: number;
+}
+
+export interface DimensionStats {
+  dimension: 'segment' | 'region' | 'failure_reason';
+  value: string;
+  sums: StatSums;
+  validationsInvalid: bigint;
+}
+
+export interface CustomerGroup {
+  segment: string;
+  region: string;
+  customers: bigint;
+  newCustomers: bigint;
+  spend: bigint;
+}
+
+export interface VoucherListRow {
+  voucherId: string;
+  currency: string;
+  code: string;
+  uses: bigint;
+  discount: bigint;
+  revenueImpact: bigint;
+}
+
+export type FullScope = Required<Scope>;
+
+/** Runs the analytics SQL (built in stats-sql.ts) and returns typed sums; no metric logic here. */
+@Injectable()
+export class AnalyticsRepository {
+  constructor(private readonly clickhouse: ClickHouseReader) {}
+
+  private get db(): string {
+    return this.clickhouse.database;
+  }
+
+  async voucherMeta(scope: Pick<FullScope, 'accountId' | 'livemode' | 'voucherId'>): Promise<VoucherMeta> {
+    const [row] = await this.clickhouse.rows<Row>('voucher_meta', voucherMetaSql(this.db, scope));
+    return { exists: big(row?.n) > 0n, code: String(row?.code ?? ''), currencies: (row?.currencies as string[]) ?? [] };
+  }
+
+  async redemptionsByCurrency(scope: Scope): Promise<Array<{ currency: string; redeemed: bigint }>> {
+    const rows = await this.clickhouse.rows<Row>('redemptions_by_currency', redemptionsByCurrencySql(this.db, scope));
+    return rows.map((r) => ({ currency: String(r.currency), redeemed: big(r.n_redeemed) }));
+  }
+
+  /**
+   * Whole-period figures per currency (only `scope.currency` when given). Grouping by currency lets
+   * the figures be fetched in parallel with the default-currency choice instead of after it.
+   */
+  async mainStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, MainStats>> {
+    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY] });
+    const rows = await this.clickhouse.rows<Row>('main_stats', mergedStats(source, ['currency'], { distinct: true, main: true }));
+    return new Map(rows.map((row) => [String(row.currency), mainStats(row)]));
+  }
+
+  async dimensionStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, DimensionStats[]>> {
+    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY], dimensions: true });
+    const rows = await this.clickhouse.rows<Row>('dimension_stats', mergedStats(source, ['currency', 'dimension', 'value'], { distinct: true }));
+    const byCurrency = new Map<string, DimensionStats[]>();
+    for (const r of rows) {
+      const list = byCurrency.get(String(r.currency)) ?? [];
+      list.push({ dimension: r.dimension as DimensionStats['dimension'], value: String(r.value), sums: sums(r), validationsInvalid: big(r.n_validations_invalid) });
+      byCurrency.set(String(r.currency), list);
+    }
+    return byCurrency;
+  }
+
+  /** Figures per currency and bucket (first day, YYYY-MM-DD); empty buckets are absent. */
+  async bucketStatsByCurrency(scope: Scope, range: MsRange, bucketOf: (column: string) => string, distinct: boolean): Promise<Map<string, Map<string, StatSums>>> {
+    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }] });
+    const rows = await this.clickhouse.rows<Row>('bucket_stats', mergedStats(source, ['currency', 'day'], { distinct }));
+    const byCurrency = new Map<string, Map<string, StatSums>>();
+    for (const r of rows) {
+      const days = byCurrency.get(String(r.currency)) ?? new Map<string, StatSums>();
+      days.set(String(r.day), sums(r));
+      byCurrency.set(String(r.currency), days);
+    }
+    return byCurrency;
+  }
+
+  /** Additive sums per currency (no distinct counts): the cheap query behind growth rates. */
+  async additiveStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, StatSums>> {
+    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY] });
+    const rows = await this.clickhouse.rows<Row>('additive_stats', mergedStats(source, ['currency'], { distinct: false }));
+    return new Map(rows.map((r) => [String(r.currency), sums(r)]));
+  }
+
+  /** Figures per segment, region and failure reason of the events themselves. */
+  async dimensionStats(scope: FullScope, range: MsRange): Promise<DimensionStats[]> {
+    const source = stateSource(this.db, scope, range, { keys: [], dimensions: true });
+    const rows = await this.clickhouse.rows<Row>('dimension_stats', mergedStats(source, ['dimension', 'value'], { distinct: true }));
+    return rows.map((r) => ({
+      dimension: r.dimension as DimensionStats['dimension'],
+      value: String(r.value),
+      sums: sums(r),
+      validationsInvalid: big(r.n_validations_invalid),
+    }));
+  }
+
+  /** Additive sums only (no distinct counts): the cheap query behind growth rates. */
+  async additiveStats(scope: FullScope, range: MsRange): Promise<StatSums> {
+    const source = stateSource(this.db, scope, range, { keys: [] });
+    const [row] = await this.clickhouse.rows<Row>('additive_stats', mergedStats(source, [], { distinct: false }));
+    return sums(row ?? {});
+  }
+
+  async customerGroups(scope: FullScope, range: MsRange): Promise<CustomerGroup[]> {
+    const rows = await this.clickhouse.rows<Row>('customer_groups', customerInsightsSql(this.db, scope, range));
+    return rows.map((r) => ({
+      segment: String(r.seg),
+      region: String(r.reg),
+      customers: big(r.n_customers),
+      newCustomers: big(r.n_new),
+      spend: big(r.n_spend),
+    }));
+  }
+
+  async voucherList(
+    scope: Scope,
+    range: MsRange,
+    sort: 'uses' | 'discount' | 'revenue_impact',
+    after: { value: string; voucherId: string; currency: string } | undefined,
+    limit: number,
+  ): Promise<VoucherListRow[]> {
+    const rows = await this.clickhouse.rows<Row>('voucher_list', voucherListSql(this.db, scope, range, sort, after, limit));
+    return rows.map((r) => ({
+      voucherId: String(r.voucher_id),
+      currency: String(r.currency),
+      code: String(r.code ?? ''),
+      uses: big(r.f_uses),
+      discount: big(r.f_discount),
+      revenueImpact: big(r.f_revenue_impact),
+    }));
+  }
+}

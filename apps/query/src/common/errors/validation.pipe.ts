@@ -1,0 +1,32 @@
+import { ValidationPipe, type ValidationError as ClassValidationError } from '@nestjs/common';
+import { ValidationError } from './api-error';
+
+function firstProblem(errors: ClassValidationError[], path = ''): { parameter: string; message: string } {
+  const error = errors[0];
+  const parameter = path ? `${path}.${error.property}` : error.property;
+  if (error.constraints) {
+    const message = Object.values(error.constraints)[0].replace(new RegExp(`^${error.property}\\s*`), '');
+    return { parameter, message };
+  }
+  if (error.children?.length) return firstProblem(error.children, parameter);
+  return { parameter, message: 'is invalid' };
+}
+
+/**
+ * DTOs carry the validation; this turns class-validator's findings into VALIDATION_ERROR naming
+ * the parameter. Unknown query parameters are refused too: a typo such as `start=` must not be
+ * answered silently with the default period.
+ */
+export function apiValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    stopAtFirstError: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => {
+      const { parameter, message } = firstProblem(errors);
+      return new ValidationError(parameter, message.replace(/^property \S+ /, ''));
+    },
+  });
+}

@@ -1,0 +1,56 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, StreamableFile, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentTenant, ErrorEnvelopeDto, type Tenant } from '../common';
+import { CreateExportDto, DownloadQueryDto, ExportCreatedDto, ExportListDto, ExportStatusDto, ListExportsQueryDto } from './export.dto';
+import { ExportService } from './export.service';
+import { CurrentDownloadTenant, DownloadAccessGuard } from './download-access.guard';
+import { KeyAuthenticated } from './key-authenticated.decorator';
+
+@ApiTags('exports')
+@Controller('v1/analytics')
+export class ExportController {
+  constructor(private readonly exports: ExportService) {}
+
+  @Post('export')
+  @HttpCode(202)
+  @Authenticated('export')
+  @ApiOperation({ summary: 'Request an export (CSV, JSON or XLSX); generated asynchronously by the export worker' })
+  @ApiResponse({ status: 202, type: ExportCreatedDto })
+  create(@CurrentTenant() tenant: Tenant, @Body() body: CreateExportDto): Promise<ExportCreatedDto> {
+    return this.exports.create(tenant, body);
+  }
+
+  @Get('exports')
+  @KeyAuthenticated()
+  @ApiOperation({ summary: "The account's exports, newest first" })
+  @ApiOkResponse({ type: ExportListDto })
+  list(@CurrentTenant() tenant: Tenant, @Query() query: ListExportsQueryDto): Promise<ExportListDto> {
+    return this.exports.list(tenant, query.limit ?? 20, query.cursor);
+  }
+
+  @Get('export/:export_id')
+  @KeyAuthenticated()
+  @ApiOperation({ summary: 'Status of one export; completed exports carry a signed download_url' })
+  @ApiOkResponse({ type: ExportStatusDto })
+  @ApiResponse({ status: 404, type: ErrorEnvelopeDto, description: 'EXPORT_NOT_FOUND (also for another account’s export)' })
+  status(@CurrentTenant() tenant: Tenant, @Param('export_id') id: string) {
+    return this.exports.status(tenant, id);
+  }
+
+  @Get('export/:export_id/download')
+  @UseGuards(DownloadAccessGuard)
+  @ApiOperation({ summary: 'The export file, with the API key or the signed token from download_url' })
+  @ApiProduces('text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+  @ApiResponse({ status: 200, description: 'The file, Content-Disposition: attachment; filename="export_<id>.<ext>"' })
+  @ApiResponse({ status: 409, type: ErrorEnvelopeDto, description: 'EXPORT_NOT_READY (queued or processing)' })
+  @ApiResponse({ status: 410, type: ErrorEnvelopeDto, description: 'EXPORT_EXPIRED' })
+  @ApiResponse({ status: 500, type: ErrorEnvelopeDto, description: 'EXPORT_FAILED: the failed export’s own error body' })
+  async download(
+    @Param('export_id') id: string,
+    @Query() query: DownloadQueryDto,
+    @CurrentDownloadTenant() tenant: Tenant | undefined,
+  ): Promise<StreamableFile> {
+    const file = await this.exports.download(id, { tenant, token: query.token });
+    return new StreamableFile(file.stream, { type: file.contentType, disposition: `attachment; filename="${file.fileName}"` });
+  }
+}

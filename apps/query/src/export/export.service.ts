@@ -1,0 +1,167 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { ReadStream } from 'node:fs';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { sqlString, sqlStringList } from '@app/clickhouse';
+import {
+  buildExportRecord,
+  CONTENT_TYPES,
+  enqueueExport,
+  exportFileName,
+  ExportStore,
+  toStatusBody,
+  verifyDownloadToken,
+  type ExportRecord,
+  type ExportSpec,
+  type ExportStatusBody,
+  type ExportStorage,
+} from '@app/export-core';
+import { ApiError, ClickHouseReader, resolveTimeRange, timePeriod, ValidationError, type Tenant } from '../common';
+import type { CreateExportDto, ExportCreatedDto, ExportListDto } from './export.dto';
+import {
+  ExportExpiredError,
+  ExportFailedError,
+  ExportNotFoundError,
+  ExportNotReadyError,
+  ExportStoreUnavailableError,
+  InvalidDownloadTokenError,
+  VouchersNotFoundError,
+} from './export.errors';
+import { EXPORT_QUEUE, EXPORT_STORAGE } from './export.providers';
+
+/** Redis or BullMQ trouble is a 503 for the caller; domain errors pass through unchanged. */
+export async function storeCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ExportStoreUnavailableError();
+  }
+}
+
+export interface DownloadFile {
+  stream: ReadStream;
+  contentType: string;
+  fileName: string;
+}
+
+@Injectable()
+export class ExportService implements OnModuleDestroy {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: ExportStore,
+    @Inject(EXPORT_QUEUE) private readonly queue: Queue,
+    @Inject(EXPORT_STORAGE) private readonly storage: ExportStorage,
+    private readonly clickhouse: ClickHouseReader,
+  ) {}
+
+  /** Validates the period and the vouchers, stores the export as queued and enqueues it. */
+  async create(tenant: Tenant, body: CreateExportDto): Promise<ExportCreatedDto> {
+    const spec = await this.resolveSpec(tenant, body);
+    const record = buildExportRecord(spec, { account_id: tenant.accountId, livemode: tenant.livemode });
+    await storeCall(async () => {
+      await this.store.create(record);
+      await enqueueExport(this.queue, record.export_id);
+    });
+    return {
+      export_id: record.export_id,
+      status: 'processing',
+      estimated_completion: record.estimated_completion.replace(/\.\d{3}Z$/, 'Z'),
+      format: record.format,
+      voucher_count: record.voucher_count,
+      metrics: record.metrics,
+    };
+  }
+
+  /** Shared by POST /export and schedule creation: defaults, time period (≤ 90 days), voucher existence. */
+  async resolveSpec(tenant: Tenant, body: Omit<CreateExportDto, 'time_period'> & { time_period?: CreateExportDto['time_period'] }, checkPeriod = true): Promise<ExportSpec> {
+    let period = { start: '', end: '' };
+    let timezone: string;
+    try {
+      const range = resolveTimeRange({ start_date: body.time_period?.start, end_date: body.time_period?.end, timezone: body.timezone });
+      timezone = range.timeZone;
+      if (checkPeriod) period = timePeriod(range);
+    } catch (err) {
+      // The shared parser names query parameters; the export body calls them time_period.start/end.
+      if (err instanceof ValidationError && typeof err.details?.parameter === 'string') {
+        const parameter = { start_date: 'time_period.start', end_date: 'time_period.end' }[err.details.parameter] ?? err.details.parameter;
+        throw new ValidationError(parameter, err.message.replace(/^[^:]+:\s*/, ''));
+      }
+      throw err;
+    }
+    await this.assertVouchersExist(tenant, body.voucher_ids);
+    return {
+      voucher_ids: body.voucher_ids,
+      metrics: body.metrics,
+      format: body.format ?? 'csv',
+      granularity: body.granularity ?? 'day',
+      timezone,
+      ...(body.currency ? { currency: body.currency } : {}),
+      time_period: period,
+    };
+  }
+
+  private async assertVouchersExist(tenant: Tenant, ids: string[]): Promise<void> {
+    const rows = await this.clickhouse.rows<{ voucher_id: string }>(
+      'export_vouchers_exist',
+      `SELECT voucher_id FROM vouchers
+       WHERE account_id = ${sqlString(tenant.accountId)} AND livemode = ${tenant.livemode ? 1 : 0} AND voucher_id IN (${sqlStringList(ids)})
+       GROUP BY voucher_id`,
+    );
+    const found = new Set(rows.map((r) => r.voucher_id));
+    const notFound = ids.filter((id) => !found.has(id));
+    if (notFound.length) throw new VouchersNotFoundError(notFound, ids.filter((id) => found.has(id)));
+  }
+
+  async status(tenant: Tenant, exportId: string): Promise<ExportStatusBody> {
+    return this.body(await this.owned(tenant, exportId));
+  }
+
+  async list(tenant: Tenant, limit = 20, cursor?: string): Promise<ExportListDto> {
+    const offset = cursor ? Number(cursor) : 0;
+    const { items, total } = await storeCall(() => this.store.list(tenant.accountId, tenant.livemode, offset, limit));
+    const next = offset + limit < total ? String(offset + limit) : null;
+    return { data: items.map((r) => this.body(r)), pagination: { limit, next_cursor: next, has_more: next !== null, total } };
+  }
+
+  /** With a token the link alone authorises (it names one export); without one the caller's key must own it. */
+  async download(exportId: string, access: { tenant?: Tenant; token?: string }): Promise<DownloadFile> {
+    let record: ExportRecord;
+    if (access.token !== undefined) {
+      const check = verifyDownloadToken(exportId, access.token, this.config.DOWNLOAD_SIGNING_KEY);
+      if (check !== 'valid') throw new InvalidDownloadTokenError(check === 'expired');
+      const found = await storeCall(() => this.store.get(exportId));
+      if (!found) throw new ExportNotFoundError();
+      record = found;
+    } else {
+      record = await this.owned(access.tenant!, exportId);
+    }
+    if (record.status === 'expired') throw new ExportExpiredError(record.expired_at);
+    if (record.status === 'failed') throw new ExportFailedError(record.error ?? { code: 'EXPORT_FAILED', message: 'Failed to generate export' });
+    if (record.status !== 'completed') throw new ExportNotReadyError(record.status, record.progress);
+    if (record.expires_at && Date.parse(record.expires_at) <= Date.now()) throw new ExportExpiredError(record.expires_at);
+    const stream = record.file_key ? await this.storage.openRead(record.file_key) : null;
+    // Completed but the file is gone: the expiry sweep is about to mark it expired.
+    if (!stream) throw new ExportExpiredError(record.expires_at);
+    return { stream, contentType: CONTENT_TYPES[record.format], fileName: exportFileName(record.export_id, record.format) };
+  }
+
+  private async owned(tenant: Tenant, exportId: string): Promise<ExportRecord> {
+    if (!/^export_[0-9a-f]{16}$/.test(exportId)) throw new ExportNotFoundError();
+    const record = await storeCall(() => this.store.get(exportId));
+    if (!record || record.account_id !== tenant.accountId || record.livemode !== tenant.livemode) throw new ExportNotFoundError();
+    return record;
+  }
+
+  private body(record: ExportRecord): ExportStatusBody {
+    return toStatusBody(record, {
+      publicBaseUrl: this.config.PUBLIC_BASE_URL,
+      signingKey: this.config.DOWNLOAD_SIGNING_KEY,
+      linkTtlSec: this.config.DOWNLOAD_LINK_TTL_SECONDS,
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+  }
+}

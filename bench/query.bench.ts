@@ -1,0 +1,251 @@
+/**
+ * `npm run bench:query`: the query service on the issue-3 dataset (10M events / 90 days / 10k vouchers /
+ * 1M customers, hot voucher ≈200k events), uncached and cached, against two peers measured in the
+ * same run: (a) the service's own SQL sent straight to ClickHouse over HTTP, (b) a straightforward
+ * query over the raw events table. Writes its section of BENCHMARKS.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createClickHouse, sqlNumber, sqlString } from '@app/clickhouse';
+import {
+  customerInsightsSql,
+  mergedStats,
+  redemptionsByCurrencySql,
+  stateSource,
+  voucherMetaSql,
+  type MsRange,
+} from '../apps/query/src/analytics/storage/stats-sql';
+import { bucketSql } from '../apps/query/src/analytics/trends/trend-buckets';
+import { markdownTable, writeBenchmarkSection } from './lib/report';
+import { BENCH, benchPeriod, loadDataset } from './query-dataset';
+// autocannon ships no types; only its promise result and 'response' event are used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{ requests: { average: number }; non2xx: number }> & {
+  on: (event: 'response', fn: (client: unknown, status: number, bytes: number, responseTime: number) => void) => void;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { appCommand } = require('../scripts/app-command.js') as { appCommand: (app: string) => { command: string; args: string[]; env: Record<string, string> } };
+
+const DB = process.env.BENCH_CLICKHOUSE_DATABASE ?? 'voucher_analytics_bench';
+const CH_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+const KEY = 'sk_test_bench_only_key';
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 50);
+const CUSTOMER_RUNS = Number(process.env.BENCH_CUSTOMER_RUNS ?? 10);
+const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 10);
+
+const log = (m: string) => console.log(`[bench:query] ${m}`);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+async function startQueryApp(port: number, cache: boolean): Promise<ChildProcess> {
+  const { command, args, env } = appCommand('query');
+  const child = spawn(command, args, {
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      CLICKHOUSE_DATABASE: DB,
+      API_KEYS: `${KEY}:${BENCH.account}`,
+      QUERY_CACHE_ENABLED: String(cache),
+      QUERY_CLICKHOUSE_TIMEOUT_MS: '60000',
+      RATE_LIMIT_PERFORMANCE: '100000000',
+      RATE_LIMIT_TRENDS: '100000000',
+      RATE_LIMIT_CUSTOMERS: '100000000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return child;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill();
+  throw new Error('query app did not become ready');
+}
+
+/**
+ * Sequential timings of several contenders, interleaved (service, peer a, peer b, service, …), so
+ * that load from anything else on the machine falls on all of them alike.
+ */
+async function timeInterleaved(runs: number, ops: Array<() => Promise<unknown>>): Promise<number[][]> {
+  for (const op of ops) await op(); // warm connections and ClickHouse's caches alike for every contender
+  const times = ops.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) {
+    for (let j = 0; j < ops.length; j++) {
+      const t = performance.now();
+      await ops[j]();
+      times[j].push(performance.now() - t);
+    }
+  }
+  return times;
+}
+
+async function httpGet(url: string): Promise<void> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${KEY}` } });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`${res.status} ${body.slice(0, 200)}`);
+}
+
+async function sql(query: string): Promise<string> {
+  const res = await fetch(`${CH_URL}/?database=${DB}&default_format=JSONEachRow`, { method: 'POST', body: query });
+  const text = await res.text();
+  if (!res.ok) throw new Error(text.slice(0, 300));
+  return text;
+}
+
+/** Cached throughput and latency at 50 connections (every response time recorded for exact percentiles). */
+async function warm(url: string): Promise<{ p50: number; p95: number; p99: number; rps: number; non2xx: number }> {
+  await httpGet(url);
+  const times: number[] = [];
+  const instance = autocannon({ url, connections: 50, duration: WARM_SECONDS, headers: { authorization: `Bearer ${KEY}` } });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => times.push(responseTime));
+  const result = await instance;
+  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rps: result.requests.average, non2xx: result.non2xx };
+}
+
+async function main(): Promise<void> {
+  const admin = createClickHouse({ CLICKHOUSE_URL: CH_URL, CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '', CLICKHOUSE_DATABASE: 'default' }, { requestTimeoutMs: 900_000 });
+  log(`loading the dataset into ${DB} (skipped when present)`);
+  await loadDataset(admin, DB, log);
+  await admin.close();
+
+  const period = benchPeriod();
+  const range: MsRange = { startMs: period.startMs, endMs: period.endMs };
+  const prev: MsRange = { startMs: range.startMs - (range.endMs - range.startMs), endMs: range.startMs };
+  const scopeBase = { accountId: BENCH.account, livemode: false, voucherId: BENCH.hotVoucher };
+  const scope = { ...scopeBase, currency: 'USD' };
+  const params = `start_date=${period.startDate}&end_date=${period.endDate}`;
+
+  const coldPort = 3950;
+  const warmPort = 3951;
+  const cold = await startQueryApp(coldPort, false);
+  const cached = await startQueryApp(warmPort, true);
+
+  const requests = {
+    performance: `performance?${params}`,
+    trends: `trends?${params}`,
+    'trends (additive: uses,discount)': `trends?${params}&metrics=uses,discount`,
+    customers: `customers?${params}`,
+  } as const;
+  type Name = keyof typeof requests;
+
+  // Peer (a): the statements the service sends for each request, in the same order and parallelism.
+  const resolveSql = () => Promise.all([sql(voucherMetaSql(DB, scopeBase)), sql(redemptionsByCurrencySql(DB, scopeBase))]);
+  const day = bucketSql('day', 'UTC');
+  const byCurrency = { name: 'currency', bucket: 'currency', raw: 'currency' };
+  const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
+  const peerA: Record<Name, () => Promise<unknown>> = {
+    performance: () =>
+      Promise.all([resolveSql(), sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency] }), ['currency'], { distinct: true, main: true }))]),
+    trends: () =>
+      Promise.all([
+        resolveSql(),
+        sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: true })),
+        sql(mergedStats(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false })),
+      ]),
+    'trends (additive: uses,discount)': () =>
+      Promise.all([
+        resolveSql(),
+        sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: false })),
+        sql(mergedStats(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false })),
+      ]),
+    customers: async () => {
+      await resolveSql();
+      await Promise.all([
+        sql(customerInsightsSql(DB, scope, range)),
+        sql(mergedStats(stateSource(DB, scope, range, { keys: [] }), [], { distinct: false })),
+        sql(mergedStats(stateSource(DB, scope, range, { keys: [], dimensions: true }), ['dimension', 'value'], { distinct: true })),
+      ]);
+    },
+  };
+
+  // Peer (b): what someone without the service would write against the raw events table.
+  const where = `account_id = ${sqlString(BENCH.account)} AND livemode = 0 AND voucher_id = ${sqlString(BENCH.hotVoucher)} AND currency = 'USD'
+    AND time >= toDateTime(${sqlNumber(range.startMs / 1000)}) AND time < toDateTime(${sqlNumber(range.endMs / 1000)})`;
+  const R = "type = 'voucher.redeemed'";
+  const B = "type = 'voucher.redemption_rolled_back'";
+  const figures = `countIf(${R}) - countIf(${B}) AS uses, sumIf(discount_amount, ${R}) - sumIf(discount_amount, ${B}) AS discount,
+    uniqExactIf(order_id, ${R} OR (type = 'voucher.validated' AND result = 'valid')) AS orders,
+    sumIf(order_amount, ${R}) - sumIf(order_amount, ${B}) AS net_amount, uniqExactIf(customer_id, ${R}) AS customers`;
+  const naiveCustomers = `
+SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spend) AS spend FROM (
+  SELECT customer_id, groupUniqArray(order_id) AS orders, argMax(customer_segment, time) AS seg, argMax(customer_region, time) AS reg
+  FROM voucher_events WHERE ${where} AND ${R} GROUP BY customer_id
+) ANY LEFT JOIN (
+  SELECT customer_id, substring(min(concat(toString(t + 10000000000000), '|', order_id)), 16) AS first_order, sumIf(amount, t < ${sqlNumber(range.endMs)} AND cur = 'USD') AS spend
+  FROM (
+    SELECT customer_id, order_id, min(toUInt64(time) * 1000 + time_ms) AS t, any(order_amount) AS amount, any(currency) AS cur
+    FROM voucher_events WHERE account_id = ${sqlString(BENCH.account)} AND livemode = 0 AND type IN ('voucher.redeemed', 'order.completed')
+      AND customer_id IN (SELECT customer_id FROM voucher_events WHERE ${where} AND ${R})
+    GROUP BY customer_id, order_id
+  ) GROUP BY customer_id
+) USING customer_id`;
+  const peerB: Record<Name, () => Promise<unknown>> = {
+    performance: () => sql(`SELECT ${figures} FROM voucher_events WHERE ${where}`),
+    trends: () => sql(`SELECT toDate(time) AS day, ${figures} FROM voucher_events WHERE ${where} GROUP BY day ORDER BY day`),
+    'trends (additive: uses,discount)': () =>
+      sql(`SELECT toDate(time) AS day, countIf(${R}) - countIf(${B}) AS uses, sumIf(discount_amount, ${R}) - sumIf(discount_amount, ${B}) AS discount FROM voucher_events WHERE ${where} GROUP BY day ORDER BY day`),
+    customers: () => sql(naiveCustomers),
+  };
+
+  const targets: Record<Name, string> = {
+    performance: '≤ 50',
+    trends: '≤ 60',
+    'trends (additive: uses,discount)': '≤ 60',
+    customers: '≤ 150',
+  };
+
+  const latencyRows: Array<Array<string | number>> = [['endpoint (hot voucher, 90 days)', 'uncached p50 / p95 / p99 ms', 'target p95 ms', 'cached p50 / p95 / p99 ms', 'cached req/s (50 conns)', 'cached target']];
+  const peerRows: Array<Array<string | number>> = [
+    ['endpoint', 'service uncached p50 ms', 'peer (a) same SQL direct p50 ms', 'service / (a) (target ≤ 1.3)', 'peer (b) raw-table SQL p50 ms', '(b) / service (target ≥ 1; additive ≥ 5)'],
+  ];
+  for (const name of Object.keys(requests) as Name[]) {
+    const runs = name === 'customers' ? CUSTOMER_RUNS : COLD_RUNS;
+    const url = (port: number) => `http://127.0.0.1:${port}/v1/analytics/vouchers/${BENCH.hotVoucher}/${requests[name]}`;
+    log(`${name}: uncached service, peer (a), peer (b), interleaved ×${runs}`);
+    const [service, a, b] = await timeInterleaved(runs, [() => httpGet(url(coldPort)), peerA[name], peerB[name]]);
+    log(`${name}: cached, 50 connections for ${WARM_SECONDS} s`);
+    const w = await warm(url(warmPort));
+    const s50 = percentile(service, 50);
+    latencyRows.push([
+      name,
+      `${ms(s50)} / ${ms(percentile(service, 95))} / ${ms(percentile(service, 99))}`,
+      targets[name],
+      `${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)}${w.non2xx ? ` (${w.non2xx} non-2xx)` : ''}`,
+      Math.round(w.rps),
+      'p95 ≤ 5 ms, ≥ 3,000 req/s',
+    ]);
+    const a50 = percentile(a, 50);
+    const b50 = percentile(b, 50);
+    peerRows.push([name, ms(s50), ms(a50), (s50 / a50).toFixed(2), ms(b50), (b50 / s50).toFixed(2)]);
+  }
+  cold.kill('SIGTERM');
+  cached.kill('SIGTERM');
+
+  writeBenchmarkSection(
+    'query',
+    'Query API (npm run bench:query)',
+    `Dataset generated inside ClickHouse into \`${DB}\`: ${BENCH.events.toLocaleString('en')} events over ${BENCH.days} days, ${BENCH.vouchers.toLocaleString('en')} vouchers, ${BENCH.customers.toLocaleString('en')} customers; hot voucher \`${BENCH.hotVoucher}\` ≈200k events (≈181k distinct customers). Requests: hot voucher, ${period.startDate} … ${period.endDate} (90 days), default currency, UTC.
+Uncached = a query app with QUERY_CACHE_ENABLED=false, ${COLD_RUNS} sequential requests (${CUSTOMER_RUNS} for customers) after one warm-up; cached = autocannon, 50 connections, ${WARM_SECONDS} s, every response time recorded. Rate limiter active (limits raised) on both.
+
+${markdownTable(latencyRows)}
+
+Peers, measured in the same run, interleaved request by request with the service (p50 of sequential runs): (a) the statements the service sends for the request, in the same order and parallelism, posted straight to ClickHouse's HTTP interface; (b) a straightforward query over the raw \`voucher_events\` table computing the same figures.
+
+${markdownTable(peerRows)}
+`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,136 @@
+import type { Redis } from 'ioredis';
+import type { ExportRecord, ExportStatus, ScheduleRecord } from './export.types';
+
+/**
+ * Export and schedule metadata in Redis, where API replicas and workers all see it. A record is a
+ * hash of JSON-encoded fields so that the worker's progress writes and the API's reads never
+ * rewrite each other's fields; status transitions are compare-and-set scripts.
+ */
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+return 1`;
+
+// ARGV[1] = number of allowed current statuses (JSON-encoded), then those, then field/value pairs.
+// ARGV after pairs: none. Returns -1 missing, 0 refused, 1 applied.
+const TRANSITION = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local n = tonumber(ARGV[1])
+if n > 0 then
+  local current = redis.call('HGET', KEYS[1], 'status')
+  local ok = false
+  for i = 2, n + 1 do if current == ARGV[i] then ok = true end end
+  if not ok then return 0 end
+end
+for i = n + 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`;
+
+export type TransitionResult = 'applied' | 'refused' | 'missing';
+
+export class ExportStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key = (id: string) => `${this.prefix}export:${id}`;
+  private index = (account: string, livemode: boolean) => `${this.prefix}exports:${account}:${livemode ? 'live' : 'test'}`;
+  private expiries = () => `${this.prefix}exports:expiries`;
+  private scheduleKey = (id: string) => `${this.prefix}export-schedule:${id}`;
+  private scheduleIndex = (account: string, livemode: boolean) => `${this.prefix}export-schedules:${account}:${livemode ? 'live' : 'test'}`;
+
+  /** Stores a new export; false when one with that id already exists (idempotent creation). */
+  async create(record: ExportRecord): Promise<boolean> {
+    const created = await this.redis.eval(
+      CREATE,
+      2,
+      this.key(record.export_id),
+      this.index(record.account_id, record.livemode),
+      Date.parse(record.created_at),
+      record.export_id,
+      ...encode(record),
+    );
+    return created === 1;
+  }
+
+  async get(id: string): Promise<ExportRecord | null> {
+    const hash = await this.redis.hgetall(this.key(id));
+    return Object.keys(hash).length ? (decode(hash) as unknown as ExportRecord) : null;
+  }
+
+  /** Applies `patch` if the current status is one of `from` (any status when `from` is empty). */
+  async transition(id: string, from: ExportStatus[], patch: Partial<ExportRecord>): Promise<TransitionResult> {
+    const result = await this.redis.eval(
+      TRANSITION,
+      1,
+      this.key(id),
+      from.length,
+      ...from.map((s) => JSON.stringify(s)),
+      ...encode(patch),
+    );
+    return result === 1 ? 'applied' : result === 0 ? 'refused' : 'missing';
+  }
+
+  /** JSON for an integer is the integer's text, so HINCRBY works on the JSON-encoded field. */
+  async incrementCompletions(id: string): Promise<number> {
+    return this.redis.hincrby(this.key(id), 'completions', 1);
+  }
+
+  /** Newest first. */
+  async list(account: string, livemode: boolean, offset: number, limit: number): Promise<{ items: ExportRecord[]; total: number }> {
+    const index = this.index(account, livemode);
+    const [ids, total] = await Promise.all([this.redis.zrevrange(index, offset, offset + limit - 1), this.redis.zcard(index)]);
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    return { items: records.filter((r): r is ExportRecord => r !== null), total };
+  }
+
+  async scheduleExpiry(id: string, expiresAtMs: number): Promise<void> {
+    await this.redis.zadd(this.expiries(), expiresAtMs, id);
+  }
+
+  async dueForExpiry(nowMs: number, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(this.expiries(), 0, nowMs, 'LIMIT', 0, limit);
+  }
+
+  async clearExpiry(id: string): Promise<void> {
+    await this.redis.zrem(this.expiries(), id);
+  }
+
+  async saveSchedule(schedule: ScheduleRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.scheduleKey(schedule.schedule_id), JSON.stringify(schedule))
+      .zadd(this.scheduleIndex(schedule.account_id, schedule.livemode), Date.parse(schedule.created_at), schedule.schedule_id)
+      .exec();
+  }
+
+  async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    const raw = await this.redis.get(this.scheduleKey(id));
+    return raw ? (JSON.parse(raw) as ScheduleRecord) : null;
+  }
+
+  async listSchedules(account: string, livemode: boolean): Promise<ScheduleRecord[]> {
+    const ids = await this.redis.zrevrange(this.scheduleIndex(account, livemode), 0, -1);
+    const all = await Promise.all(ids.map((id) => this.getSchedule(id)));
+    return all.filter((s): s is ScheduleRecord => s !== null);
+  }
+
+  async deleteSchedule(schedule: ScheduleRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.scheduleKey(schedule.schedule_id))
+      .zrem(this.scheduleIndex(schedule.account_id, schedule.livemode), schedule.schedule_id)
+      .exec();
+  }
+}
+
+function encode(values: object): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) out.push(k, JSON.stringify(v));
+  return out;
+}
+
+function decode(hash: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, JSON.parse(v)]));
+}

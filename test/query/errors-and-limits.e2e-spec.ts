@@ -1,0 +1,141 @@
+import { uid } from '../fixtures/events';
+import { freePort, type AppProcess } from '../support/app-process';
+import { eventually } from '../support/clickhouse';
+import { ev, get, insertEvents, q, startQuery, testKey } from './query-support';
+
+/** Every error code, rate-limit exactness, and behaviour with Redis or ClickHouse away. */
+describe('query API errors, rate limits and degraded modes', () => {
+  const account = uid('acc');
+  const key = testKey('test');
+  const V = uid('v');
+  const apps: AppProcess[] = [];
+  let app: AppProcess;
+  const period = { start_date: '2024-03-01', end_date: '2024-03-10' };
+  const perf = (params: Record<string, string | string[]> = period, voucher = V) => `/v1/analytics/vouchers/${voucher}/performance${q(params)}`;
+
+  beforeAll(async () => {
+    await insertEvents([
+      ev('voucher.redeemed', '2024-03-05T10:00:00Z', { account_id: account, livemode: false, voucher_id: V, voucher_code: 'C', order_id: 'o1', customer_id: 'c1', order_amount: 10_000, discount_amount: 1_000, currency: 'USD' }),
+    ]);
+    app = await startQuery([[key, account]], { RATE_LIMIT_PERFORMANCE: '100', RATE_LIMIT_CUSTOMERS: '50' });
+    apps.push(app);
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.stop()));
+  });
+
+  const expectError = async (path: string, status: number, code: string, auth: string | undefined = key) => {
+    const res = await get(app, path, auth);
+    expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
+    expect(Object.keys(res.body)).toEqual(['error']);
+    expect(JSON.stringify(res.body)).not.toMatch(/SELECT|voucher_events|at .*\.js|DB::Exception/);
+    return res.body.error as { code: string; message: string; details?: Record<string, unknown> };
+  };
+
+  it('UNAUTHORIZED without a key, with an unknown key, or with a malformed header', async () => {
+    await expectError(perf(), 401, 'UNAUTHORIZED', ''); // '' = no Authorization header
+    await expectError(perf(), 401, 'UNAUTHORIZED', testKey('test'));
+    await expectError(perf(), 401, 'UNAUTHORIZED', `${key}x`);
+    const basic = await fetch(`http://127.0.0.1:${app.port}${perf()}`, { headers: { authorization: `Basic ${key}` } });
+    expect(basic.status).toBe(401);
+  });
+
+  it('VALIDATION_ERROR names the parameter', async () => {
+    const cases: Array<[Record<string, string | string[]>, string, string?]> = [
+      [{ start_date: 'yesterday' }, 'start_date'],
+      [{ end_date: '2024-02-30' }, 'end_date'],
+      [{ ...period, timezone: 'Moon/Base' }, 'timezone'],
+      [{ ...period, currency: 'usd' }, 'currency'],
+      [{ ...period, currency: 'DOLLARS' }, 'currency'],
+      [{ ...period, include_details: 'yes' }, 'include_details'],
+      [{ ...period, start: '2024-03-01' }, 'start'],
+      [{ ...period, start_date: ['2024-03-01', '2024-03-02'] }, 'start_date'],
+    ];
+    for (const [params, parameter] of cases) {
+      const error = await expectError(perf(params), 400, 'VALIDATION_ERROR');
+      expect(error.details).toMatchObject({ parameter });
+      expect(error.message.startsWith(`${parameter}:`)).toBe(true);
+    }
+    const trends = `/v1/analytics/vouchers/${V}/trends`;
+    expect((await expectError(`${trends}${q({ ...period, interval: 'hour' })}`, 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'interval' });
+    expect((await expectError(`${trends}${q({ ...period, metrics: 'uses,bogus' })}`, 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'metrics' });
+    expect((await expectError(`${trends}${q({ ...period, metrics: ['uses', 'x'] })}`, 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'metrics' });
+    expect((await expectError(perf(period, "v'; DROP TABLE x; --"), 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'voucher_id' });
+    expect((await expectError(`/v1/analytics/vouchers${q({ limit: '0' })}`, 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'limit' });
+  });
+
+  it('INVALID_TIME_PERIOD for more than 90 days (with details) and for start after end', async () => {
+    expect(await expectError(perf({ start_date: '2024-01-01', end_date: '2024-04-29' }), 400, 'INVALID_TIME_PERIOD')).toEqual({
+      code: 'INVALID_TIME_PERIOD',
+      message: 'Time period exceeds maximum allowed range',
+      details: { max_days: 90, requested_days: 120 },
+    });
+    await expectError(perf({ start_date: '2024-03-10', end_date: '2024-03-01' }), 400, 'INVALID_TIME_PERIOD');
+  });
+
+  it('VOUCHER_NOT_FOUND and NOT_FOUND for unknown routes, in the envelope', async () => {
+    expect(await expectError(perf(period, 'v_missing'), 404, 'VOUCHER_NOT_FOUND')).toMatchObject({ details: { not_found: ['v_missing'] } });
+    await expectError('/v1/analytics/nothing-here', 404, 'NOT_FOUND');
+    await expectError('/v1/analytics/vouchers/%E0%A4%A/performance', 400, 'VALIDATION_ERROR');
+  });
+
+  it('rate limit is exact under concurrency: 150 parallel requests against 100 → exactly 100 succeed', async () => {
+    const own = testKey('test');
+    const limitedApp = await startQuery([[own, account]], { RATE_LIMIT_PERFORMANCE: '100', RATE_LIMIT_CUSTOMERS: '50' });
+    apps.push(limitedApp);
+    const answers = await Promise.all(Array.from({ length: 150 }, () => get(limitedApp, perf(), own)));
+    const ok = answers.filter((a) => a.status === 200);
+    const limited = answers.filter((a) => a.status === 429);
+    expect([ok.length, limited.length]).toEqual([100, 50]);
+    for (const a of limited) {
+      expect(a.body.error.code).toBe('RATE_LIMIT_EXCEEDED');
+      expect(Number(a.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(a.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      expect(a.headers.get('x-ratelimit-remaining')).toBe('0');
+    }
+    expect(ok.map((a) => Number(a.headers.get('x-ratelimit-remaining'))).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(ok.every((a) => a.headers.get('x-ratelimit-limit') === '100')).toBe(true);
+    const reset = Number(ok[0].headers.get('x-ratelimit-reset'));
+    expect(reset).toBeGreaterThan(Date.now() / 1000);
+    expect(reset).toBeLessThanOrEqual(Date.now() / 1000 + 61);
+    // Groups are separate windows: customers (limit 50) is untouched, trends has its own.
+    const customers = await get(limitedApp, `/v1/analytics/vouchers/${V}/customers${q(period)}`, own);
+    expect(customers.status).toBe(200);
+    expect(customers.headers.get('x-ratelimit-limit')).toBe('50');
+    expect(customers.headers.get('x-ratelimit-remaining')).toBe('49');
+  });
+
+  it('INTERNAL_ERROR when ClickHouse rejects a query (never the SQL or a stack)', async () => {
+    const broken = await startQuery([[key, account]], { CLICKHOUSE_DATABASE: 'no_such_database_here', QUERY_CACHE_ENABLED: 'false' });
+    apps.push(broken);
+    const res = await get(broken, perf(), key);
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });
+  });
+
+  it('SERVICE_UNAVAILABLE and readiness 503 when ClickHouse cannot be reached', async () => {
+    const port = await freePort();
+    const down = await startQuery([[key, account]], { CLICKHOUSE_URL: `http://127.0.0.1:${port}`, QUERY_CACHE_ENABLED: 'false' }, { waitReady: false });
+    apps.push(down);
+    await eventually(() => get(down, '/health/live'), (r) => r.status === 200);
+    const ready = await get(down, '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.clickhouse).toBe('down');
+    const res = await get(down, perf(), key);
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('without Redis: still correct answers from ClickHouse, readiness degraded, limits enforced per process', async () => {
+    const port = await freePort();
+    const noRedis = await startQuery([[key, account]], { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_PERFORMANCE: '3' });
+    apps.push(noRedis);
+    expect(await get(noRedis, '/health/ready')).toMatchObject({ status: 200, body: { status: 'degraded', checks: { clickhouse: 'up', redis: 'down' } } });
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await get(noRedis, perf(), key));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    expect(answers[0].body.performance).toMatchObject({ total_uses: 1, total_discount: 1_000 });
+    expect(answers[2].headers.get('x-ratelimit-remaining')).toBe('0');
+  });
+});

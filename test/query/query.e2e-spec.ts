@@ -1,0 +1,139 @@
+import { makeEvent, uid } from '../fixtures/events';
+import { metricValue, startApp, type AppProcess } from '../support/app-process';
+import { eventually } from '../support/clickhouse';
+import { createTopics, produceEvents } from '../support/kafka';
+import { get, q, startQuery, testKey } from './query-support';
+
+/** Events go through real Kafka and a real ingest; answers are checked over HTTP, exactly. */
+describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () => {
+  const id = uid('query');
+  const env = { KAFKA_TOPIC: `${id}-events`, KAFKA_DLQ_TOPIC: `${id}-dlq`, KAFKA_CONSUMER_GROUP: `${id}-ingest` };
+  const acc1 = uid('acc');
+  const acc2 = uid('acc');
+  const key1 = testKey('test');
+  const live1 = testKey('live');
+  const key2 = testKey('test');
+  const V = uid('v');
+  const onlyInAcc2 = uid('v');
+  let ingest: AppProcess;
+  let query: AppProcess;
+
+  const redeemed = (account: string, voucher: string, order: string, extra: Record<string, unknown> = {}, time = '2024-03-05T10:00:00Z') =>
+    makeEvent('voucher.redeemed', { account_id: account, voucher_id: voucher, voucher_code: 'CODE1', order_id: order, customer_id: 'cus_1', order_amount: 10_000, discount_amount: 1_000, ...extra }, { time });
+  const period = q({ start_date: '2024-03-01', end_date: '2024-03-10' });
+  const perf = (voucher: string) => `/v1/analytics/vouchers/${voucher}/performance${period}`;
+
+  beforeAll(async () => {
+    await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC]);
+    [ingest, query] = await Promise.all([
+      startApp('ingest', env),
+      startQuery([
+        [key1, acc1],
+        [live1, acc1],
+        [key2, acc2],
+      ]),
+    ]);
+    await produceEvents(env.KAFKA_TOPIC, [
+      // acc1 test: two uses by two customers, one valid validation without redemption
+      redeemed(acc1, V, 'o1'),
+      redeemed(acc1, V, 'o2', { customer_id: 'cus_2', order_amount: 20_000, discount_amount: 3_000 }, '2024-03-06T10:00:00Z'),
+      makeEvent('voucher.validated', { account_id: acc1, voucher_id: V, voucher_code: 'CODE1', order_id: 'o3', customer_id: 'cus_3' }, { time: '2024-03-06T11:00:00Z' }),
+      // acc1 live: one use
+      redeemed(acc1, V, 'o4', { livemode: true, order_amount: 50_000 }),
+      // acc2 test: same voucher id, different figures; and a voucher acc1 does not have
+      redeemed(acc2, V, 'o5', { voucher_code: 'OTHER', order_amount: 99_000, discount_amount: 9_000 }),
+      redeemed(acc2, onlyInAcc2, 'o6', { voucher_code: 'SECRET' }),
+    ]);
+    await eventually(() => get(query, perf(V), key2), (r) => r.body?.performance?.total_uses === 1, 30_000);
+    await eventually(() => get(query, perf(V), key1), (r) => r.body?.performance?.total_uses === 2, 30_000);
+  });
+
+  afterAll(async () => {
+    await Promise.all([ingest?.stop(), query?.stop()]);
+  });
+
+  it('answers performance, trends and customers exactly', async () => {
+    const p = await get(query, perf(V), key1);
+    expect(p.status).toBe(200);
+    expect(p.body).toMatchObject({
+      voucher_id: V,
+      code: 'CODE1',
+      // 2 uses over orders {o1, o2, o3}; (10000 + 20000) / 2; (30000 − 4000)
+      performance: { total_uses: 2, total_discount: 4_000, conversion_rate: 0.6667, avg_order_value: 15_000, revenue_impact: 26_000, unique_customers: 2, repeat_usage: 0 },
+      currency: 'USD',
+    });
+    const t = await get(query, `/v1/analytics/vouchers/${V}/trends${q({ start_date: '2024-03-05', end_date: '2024-03-06' })}`, key1);
+    expect(t.body.trends).toEqual([
+      { date: '2024-03-05', uses: 1, discount: 1_000, orders: 1, conversion_rate: 1, avg_order_value: 10_000 },
+      { date: '2024-03-06', uses: 1, discount: 3_000, orders: 2, conversion_rate: 0.5, avg_order_value: 20_000 },
+    ]);
+    expect(t.body.summary).toEqual({ total_period_uses: 2, total_period_discount: 4_000, avg_daily_uses: 1, growth_rate: null });
+    const c = await get(query, `/v1/analytics/vouchers/${V}/customers${period}`, key1);
+    expect(c.body.customer_insights).toMatchObject({ total_customers: 2, new_customers: 2, returning_customers: 0, avg_customer_value: 15_000, customer_lifetime_value: 15_000 });
+  });
+
+  it('isolates tenants and modes, and never reveals another tenant has a voucher', async () => {
+    expect((await get(query, perf(V), key2)).body).toMatchObject({ code: 'OTHER', performance: { total_uses: 1, total_discount: 9_000, avg_order_value: 99_000 } });
+    expect((await get(query, perf(V), live1)).body).toMatchObject({ performance: { total_uses: 1, avg_order_value: 50_000 } });
+    const theirs = await get(query, perf(onlyInAcc2), key1);
+    const nowhere = await get(query, perf(uid('v')), key1);
+    expect(theirs.status).toBe(404);
+    expect(theirs.body.error.code).toBe('VOUCHER_NOT_FOUND');
+    expect(JSON.stringify(theirs.body).replace(onlyInAcc2, 'X')).toBe(JSON.stringify(nowhere.body).replace(/v_[0-9a-f]+/, 'X'));
+    expect(JSON.stringify(theirs.body)).not.toContain('SECRET');
+    const list = await get(query, `/v1/analytics/vouchers${period}`, key1);
+    expect(list.body.data.map((r: { voucher_id: string }) => r.voucher_id)).toEqual([V]);
+  });
+
+  it('a new event is reflected within 2 s in all three endpoints, even right after a cached answer', async () => {
+    const W = uid('v');
+    await produceEvents(env.KAFKA_TOPIC, [redeemed(acc1, W, uid('o'))]);
+    const paths = [perf(W), `/v1/analytics/vouchers/${W}/trends${period}`, `/v1/analytics/vouchers/${W}/customers${period}`];
+    const uses = (body: any) => body?.performance?.total_uses ?? body?.summary?.total_period_uses ?? body?.customer_insights?.total_customers;
+    for (const path of paths) await eventually(() => get(query, path, key1), (r) => uses(r.body) === 1, 30_000);
+    const hitsBefore = await metricValue(query.port, 'query_cache_lookups_total', { result: 'hit' });
+    for (const path of paths) expect(uses((await get(query, path, key1)).body)).toBe(1);
+    expect(await metricValue(query.port, 'query_cache_lookups_total', { result: 'hit' })).toBe(hitsBefore + 3);
+
+    await produceEvents(env.KAFKA_TOPIC, [redeemed(acc1, W, uid('o'), { customer_id: 'cus_new' })]);
+    const produced = Date.now();
+    const seen = await Promise.all(
+      paths.map(async (path) => {
+        await eventually(() => get(query, path, key1), (r) => uses(r.body) === 2, 10_000);
+        return Date.now() - produced;
+      }),
+    );
+    expect(Math.max(...seen)).toBeLessThanOrEqual(2_000);
+  });
+
+  it('a burst of identical cold requests makes one ClickHouse query (single-flight)', async () => {
+    const path = `/v1/analytics/vouchers/${V}/performance${q({ start_date: '2024-03-02', end_date: '2024-03-09' })}`;
+    const before = await metricValue(query.port, 'query_clickhouse_query_duration_seconds_count', { query: 'main_stats' });
+    const answers = await Promise.all(Array.from({ length: 25 }, () => get(query, path, key1)));
+    expect(answers.every((a) => a.status === 200 && a.body.performance.total_uses === 2)).toBe(true);
+    expect(await metricValue(query.port, 'query_clickhouse_query_duration_seconds_count', { query: 'main_stats' })).toBe(before + 1);
+  });
+
+  it('serves the OpenAPI document, the docs UI, metrics and health', async () => {
+    const doc = await get(query, '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/analytics/vouchers',
+        '/v1/analytics/vouchers/{voucher_id}/performance',
+        '/v1/analytics/vouchers/{voucher_id}/trends',
+        '/v1/analytics/vouchers/{voucher_id}/customers',
+      ]),
+    );
+    expect(doc.body.components.schemas.ErrorEnvelopeDto).toBeDefined();
+    expect(doc.body.components.schemas.PerformanceResponseDto.properties.performance).toBeDefined();
+    const ui = await fetch(`http://127.0.0.1:${query.port}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+    const metrics = await (await fetch(`http://127.0.0.1:${query.port}/metrics`)).text();
+    expect(metrics).toContain('query_http_requests_total{method="GET",route="/v1/analytics/vouchers/:voucher_id/performance",status="200"}');
+    expect(metrics).toContain('query_http_request_duration_seconds_bucket');
+    expect(metrics).toContain('query_clickhouse_query_duration_seconds_bucket');
+    expect((await get(query, '/health/ready')).body).toEqual({ status: 'ok', checks: { clickhouse: 'up', redis: 'up' } });
+  });
+});
