@@ -114,8 +114,10 @@ export class PrivateKafka {
       .replaceAll('@CONTROLLER_PORT@', String(controllerPort));
     writeFileSync(join(dir, 'server.properties'), properties);
     const classpath = `${jars}/*`;
-    const clusterId = execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim();
-    execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties')]);
+    const log4j = `-Dlog4j.configuration=file:${join(LOCAL, 'kafka/log4j.properties')}`;
+    const tool = (...args: string[]) =>
+      execFileSync('java', [log4j, `-Dkafka.logs.dir=${dir}`, '-cp', classpath, 'kafka.tools.StorageTool', ...args], { encoding: 'utf8' });
+    tool('format', '-t', tool('random-uuid').trim(), '-c', join(dir, 'server.properties'));
     const broker = new PrivateKafka(dir, port, jars);
     await broker.start();
     return broker;

@@ -21,4 +21,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ INGEST_MAX_BATCH_ROWS: '0' })).toThrow(/INGEST_MAX_BATCH_ROWS/);
     expect(() => loadConfig({ CLICKHOUSE_DATABASE: 'x; DROP' })).toThrow(/CLICKHOUSE_DATABASE/);
   });
+
+  it('refuses the public development signing secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DOWNLOAD_SIGNING_KEY: must be set in production/);
+    const secrets = { DOWNLOAD_SIGNING_KEY: 'k'.repeat(32), WEBHOOK_SIGNING_SECRET: 's'.repeat(32) };
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets }).NODE_ENV).toBe('production');
+  });
 });
