@@ -114,7 +114,7 @@ describe('ingest under faults', () => {
       await new Promise((r) => setTimeout(r, 3_000));
       await broker.start();
       await produceEvents(env.KAFKA_TOPIC, all.slice(1_000), client);
-      await eventually(() => stats(account), (s) => s.rows >= 2_000, 150_000).catch((err) => {
+      await eventually(() => stats(account), (s) => s.rows >= 2_000, 100_000).catch((err) => {
         throw new Error(`${String(err)}\n--- ingest output ---\n${ingest.output().slice(-6_000)}`);
       });
       await new Promise((r) => setTimeout(r, 1_000));
@@ -123,7 +123,7 @@ describe('ingest under faults', () => {
     } finally {
       await broker.destroy();
     }
-  });
+  }, 240_000);
 
   it('keeps writing while Redis is unreachable and signals the changed vouchers once it answers', async () => {
     const env = topicsFor('redisdown');

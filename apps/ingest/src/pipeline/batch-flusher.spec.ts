@@ -73,13 +73,16 @@ describe('BatchFlusher', () => {
     expect(calls).not.toContain('commit');
   });
 
-  it('treats a commit refused by a rebalance as done (the new owner re-reads; dedup drops it)', async () => {
+  it('does not hold the batch on a failed commit (redelivery is deduplicated), and tries it once', async () => {
+    let attempts = 0;
     const { deps } = fakes({
       commit: async () => {
-        throw Object.assign(new Error('rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
+        attempts++;
+        throw Object.assign(new Error('stale generation'), { type: 'ILLEGAL_GENERATION' });
       },
     });
     await expect(new BatchFlusher(deps).flush(parts())).resolves.toBeUndefined();
+    expect(attempts).toBe(1);
   });
 
   it('still commits when the freshness signal cannot reach Redis', async () => {

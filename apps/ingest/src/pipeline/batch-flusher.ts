@@ -65,9 +65,7 @@ export class BatchFlusher {
     });
     if (this.deps.crashAfterInsert && written.length > 0) process.kill(process.pid, 'SIGKILL');
     await this.deps.freshness.signal(written);
-    await this.retry('commit', heartbeat, () =>
-      this.deps.commit(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.nextOffset }))),
-    );
+    await this.commit(parts);
 
     for (const r of rejects) ingestMetrics.rejected.inc({ reason: r.reason });
     const byType = new Map<string, number>();
@@ -77,6 +75,21 @@ export class BatchFlusher {
     ingestMetrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   };
 
+  /**
+   * One commit attempt (kafkajs retries it internally). A failed commit only means redelivery,
+   * which the dedup lookup makes harmless, so it is logged, never retried in a loop: after a
+   * broker restart or a rebalance the old generation's commit can never succeed, and retrying
+   * it would hold the partitions' handlers forever.
+   */
+  private async commit(parts: BatchPart[]): Promise<void> {
+    try {
+      await this.deps.commit(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.nextOffset })));
+    } catch (err) {
+      ingestMetrics.flushRetries.inc({ stage: 'commit' });
+      this.deps.log.warn({ err: String(err) }, 'offset commit failed; the batch may be redelivered and will be deduplicated');
+    }
+  }
+
   private async retry(stage: string, heartbeat: () => Promise<unknown>, attempt: () => Promise<void>): Promise<void> {
     const { initialMs, maxMs } = this.deps.backoff ?? { initialMs: 200, maxMs: 5_000 };
     for (let wait = initialMs; ; wait = Math.min(wait * 2, maxMs)) {
@@ -85,12 +98,6 @@ export class BatchFlusher {
         await attempt();
         return;
       } catch (err) {
-        if (stage === 'commit' && isRebalanceError(err)) {
-          // The partitions moved to another member; it re-reads from the last commit and the
-          // dedup lookup drops what this batch already stored. Nothing to retry here.
-          this.deps.log.warn({ err: String(err) }, 'offset commit skipped: group is rebalancing');
-          return;
-        }
         ingestMetrics.flushRetries.inc({ stage });
         this.deps.log.warn({ stage, err: String(err), retryInMs: wait }, 'flush stage failed; retrying');
         await heartbeat();
@@ -98,11 +105,6 @@ export class BatchFlusher {
       }
     }
   }
-}
-
-function isRebalanceError(err: unknown): boolean {
-  const type = (err as { type?: string })?.type ?? '';
-  return ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR'].includes(type);
 }
 
 /** Sleeps up to `ms`, waking early once `stop()` turns true. */
