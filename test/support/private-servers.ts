@@ -8,16 +8,39 @@ import { eventually } from './clickhouse';
 
 const LOCAL = join(__dirname, '../../deploy/local');
 
+/** A server process of a suite's own: its data folder is deleted with it. */
+abstract class PrivateServer {
+  protected child?: ChildProcess;
+  constructor(readonly dir: string) {}
+
+  abstract start(): Promise<void>;
+
+  /** SIGKILL: the harshest stop — no flush, no goodbye to clients. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * A ClickHouse server of the suite's own (own ports and data folder), for fault tests that stop
  * and restart it without disturbing the shared one other suites use.
  */
-export class PrivateClickHouse {
-  private child?: ChildProcess;
+export class PrivateClickHouse extends PrivateServer {
   private constructor(
-    readonly dir: string,
+    dir: string,
     readonly httpPort: number,
-  ) {}
+  ) {
+    super(dir);
+  }
 
   static async create(): Promise<PrivateClickHouse> {
     const dir = mkdtempSync(join(tmpdir(), 'va-ch-'));
@@ -43,19 +66,6 @@ export class PrivateClickHouse {
     await eventually(async () => (await fetch(`${this.url}/ping`)).ok, (ok) => ok, 30_000);
   }
 
-  /** SIGKILL: the harshest stop — no flush, no goodbye to clients. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.on('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async destroy(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
 
   async query(sql: string): Promise<string> {
     const res = await fetch(this.url, { method: 'POST', body: sql });
@@ -95,13 +105,14 @@ export async function startPrivateRedis(port: number): Promise<{ stop: () => Pro
  * A single-node KRaft broker of the suite's own (own ports, own log dir), for tests that stop
  * Kafka under a running consumer. Uses the jars the local stack fetched from Maven Central.
  */
-export class PrivateKafka {
-  private child?: ChildProcess;
+export class PrivateKafka extends PrivateServer {
   private constructor(
-    readonly dir: string,
+    dir: string,
     readonly port: number,
     private readonly jars: string,
-  ) {}
+  ) {
+    super(dir);
+  }
 
   static async create(): Promise<PrivateKafka> {
     const jars = execFileSync('bash', [join(LOCAL, 'stack.sh'), 'kafka-jars'], { encoding: 'utf8' }).trim();
@@ -137,18 +148,6 @@ export class PrivateKafka {
     await eventually(() => portOpen(this.port), (open) => open, 60_000);
   }
 
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.on('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async destroy(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
 }
 
 function portOpen(port: number): Promise<boolean> {
