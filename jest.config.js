@@ -1,7 +1,7 @@
 // Two projects: `unit` (specs beside the code, no services) and `integration` (test/, real
 // Kafka, ClickHouse and Redis started by `npm test`'s pretest step). `npm test` runs both.
 const moduleNameMapper = {
-  '^@app/(config|contracts|clickhouse|observability|freshness|export-core)$': '<rootDir>/libs/$1/src',
+  '^@app/(config|contracts|clickhouse|observability|freshness|export-core|time)$': '<rootDir>/libs/$1/src',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
 

@@ -1,58 +1,11 @@
+import { addDays, localDate, startOfLocalDay } from '@app/time';
 import type { ExportGranularity, RelativeWindow } from './export.types';
 
+// Zone arithmetic (local dates, local midnights across DST) is @app/time's, shared with the
+// query API, so an export's buckets and the trends endpoint's buckets cannot drift apart.
+export { localDate, startOfLocalDay };
+
 const DAY_MS = 86_400_000;
-
-export function isValidTimeZone(tz: string): boolean {
-  if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function partsIn(ms: number, tz: string): Record<string, number> {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(tz, f);
-  }
-  const out: Record<string, number> = {};
-  for (const p of f.formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return out;
-}
-
-/** The calendar date (YYYY-MM-DD) an instant falls on in `tz`. */
-export function localDate(ms: number, tz: string): string {
-  const p = partsIn(ms, tz);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-}
-
-/** UTC offset of `tz` at an instant, in ms (positive east of Greenwich). */
-function offsetMs(ms: number, tz: string): number {
-  const p = partsIn(ms, tz);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
-}
-
-/** The instant local midnight of `date` (YYYY-MM-DD) happens in `tz`. */
-export function startOfLocalDay(date: string, tz: string): number {
-  const guess = Date.parse(`${date}T00:00:00Z`);
-  const first = guess - offsetMs(guess, tz);
-  return guess - offsetMs(first, tz);
-}
-
-const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
 function bucketStart(date: string, granularity: Exclude<ExportGranularity, 'event'>): string {
   if (granularity === 'day') return date;

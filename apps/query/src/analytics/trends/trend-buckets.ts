@@ -1,5 +1,5 @@
 import { sqlString } from '@app/clickhouse';
-import { addDays, localDate } from '../../common/time/time-zone';
+import { addDays, localDate } from '@app/time';
 import type { TimeRange } from '../../common/time/time-range';
 import type { Interval } from '../dto/analytics-query.dto';
 

@@ -1,5 +1,5 @@
 import { InvalidTimePeriodError, ValidationError } from '../errors/api-error';
-import { addDays, canonicalTimeZone, daysBetween, localDate, startOfLocalDay, zonedToUtc } from './time-zone';
+import { addDays, canonicalTimeZone, daysBetween, localDate, startOfLocalDay, zonedToUtc } from '@app/time';
 
 export const MAX_PERIOD_DAYS = 90;
 const DAY_MS = 86_400_000;

@@ -1,0 +1,11 @@
+export {
+  canonicalTimeZone,
+  localParts,
+  offsetMs,
+  zonedToUtc,
+  localDate,
+  addDays,
+  daysBetween,
+  startOfLocalDay,
+  type LocalParts,
+} from './time-zone';
