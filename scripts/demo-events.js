@@ -74,4 +74,25 @@ function generateDemoEvents(now = new Date()) {
   return events;
 }
 
-module.exports = { generateDemoEvents, DEMO_ACCOUNT, DEMO_VOUCHERS: VOUCHERS };
+/**
+ * Produces the demo events to Kafka (used by `npm start` and the compose `demo` profile).
+ * Message key = voucher id, customer id for order.completed, as the event contract says.
+ */
+async function produceDemoEvents({ brokers, topic, logLevel: level }) {
+  const { Kafka, Partitioners, logLevel } = require('kafkajs');
+  const kafka = new Kafka({ clientId: 'demo-seed', brokers, logLevel: level ?? logLevel.NOTHING, retry: { retries: 10 } });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const events = generateDemoEvents();
+  try {
+    await producer.send({
+      topic,
+      messages: events.map((e) => ({ key: e.data.voucher_id || e.data.customer_id, value: JSON.stringify(e) })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  return events.length;
+}
+
+module.exports = { generateDemoEvents, produceDemoEvents, DEMO_ACCOUNT, DEMO_VOUCHERS: VOUCHERS };

@@ -3,9 +3,8 @@
 // started Kafka/ClickHouse/Redis and built the apps; this starts ingest, query and export-worker,
 // seeds demo events, prints where the API listens, and stops the apps cleanly on Ctrl-C.
 const { spawn } = require('node:child_process');
-const { Kafka, Partitioners, logLevel } = require('kafkajs');
 const { appCommand, root } = require('./app-command');
-const { generateDemoEvents } = require('./demo-events');
+const { produceDemoEvents } = require('./demo-events');
 
 const APPS = ['ingest', 'query', 'export-worker'];
 const env = { ...process.env };
@@ -50,16 +49,7 @@ async function waitReady(url, seconds = 90) {
 
 async function seedDemo() {
   if (env.SEED_DEMO === '0') return 0;
-  const kafka = new Kafka({ clientId: 'demo-seed', brokers: (env.KAFKA_BROKERS || '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const events = generateDemoEvents();
-  await producer.send({
-    topic: env.KAFKA_TOPIC || 'voucher-events',
-    messages: events.map((e) => ({ key: e.data.voucher_id, value: JSON.stringify(e) })),
-  });
-  await producer.disconnect();
-  return events.length;
+  return produceDemoEvents({ brokers: (env.KAFKA_BROKERS || '127.0.0.1:9092').split(','), topic: env.KAFKA_TOPIC || 'voucher-events' });
 }
 
 let stopping = false;

@@ -1,4 +1,5 @@
-import { bucketDates, localDate, resolveRelativeWindow, startOfLocalDay } from './time-window';
+import { localDate, startOfLocalDay } from '@app/time';
+import { bucketDates, resolveRelativeWindow } from './time-window';
 
 describe('export time windows', () => {
   it('finds local dates and midnights across time zones', () => {

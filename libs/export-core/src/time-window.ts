@@ -3,7 +3,6 @@ import type { ExportGranularity, RelativeWindow } from './export.types';
 
 // Zone arithmetic (local dates, local midnights across DST) is @app/time's, shared with the
 // query API, so an export's buckets and the trends endpoint's buckets cannot drift apart.
-export { localDate, startOfLocalDay };
 
 const DAY_MS = 86_400_000;
 

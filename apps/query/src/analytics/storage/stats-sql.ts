@@ -55,6 +55,9 @@ function bucketWhere(r: MsRange): string {
   return `bucket >= toDateTime(${sqlNumber(r.startMs / 1000)}) AND bucket < toDateTime(${sqlNumber(r.endMs / 1000)})`;
 }
 
+// The same states the rollups' materialized views write (migrations/0001_events_and_rollups.sql),
+// computed over a period's partial-bucket edges so they merge with the rollup rows into exact
+// figures. Change both together; test/ingest/rollups and the query metric tests compare them.
 const RAW_STATE_COLUMNS = `
     sumState(toInt64(type = 'voucher.redeemed')) AS redeemed,
     sumState(toInt64(type = 'voucher.redemption_rolled_back')) AS rolled_back,
