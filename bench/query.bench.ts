@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createClickHouse, sqlNumber, sqlString } from '@app/clickhouse';
 import {
   customerInsightsSql,
-  mergedStats,
+  mergedStatsQueries,
   redemptionsByCurrencySql,
   stateSource,
   voucherMetaSql,
@@ -94,6 +94,9 @@ async function httpGet(url: string): Promise<void> {
   if (res.status !== 200) throw new Error(`${res.status} ${body.slice(0, 200)}`);
 }
 
+/** The statements of one mergedStatsQueries call, sent at once as the service sends them. */
+const merged = (...args: Parameters<typeof mergedStatsQueries>) => Promise.all(mergedStatsQueries(...args).map(sql));
+
 async function sql(query: string): Promise<string> {
   const res = await fetch(`${CH_URL}/?database=${DB}&default_format=JSONEachRow`, { method: 'POST', body: query });
   const text = await res.text();
@@ -144,25 +147,25 @@ async function main(): Promise<void> {
   const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
   const peerA: Record<Name, () => Promise<unknown>> = {
     performance: () =>
-      Promise.all([resolveSql(), sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency] }), ['currency'], { distinct: true, main: true }))]),
+      Promise.all([resolveSql(), merged(stateSource(DB, scopeBase, range, { keys: [byCurrency] }), ['currency'], { distinct: true, main: true })]),
     trends: () =>
       Promise.all([
         resolveSql(),
-        sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: true })),
-        sql(mergedStats(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false })),
+        merged(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: true }),
+        merged(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false }),
       ]),
     'trends (additive: uses,discount)': () =>
       Promise.all([
         resolveSql(),
-        sql(mergedStats(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: false })),
-        sql(mergedStats(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false })),
+        merged(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: false }),
+        merged(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false }),
       ]),
     customers: async () => {
       await resolveSql();
       await Promise.all([
         sql(customerInsightsSql(DB, scope, range)),
-        sql(mergedStats(stateSource(DB, scope, range, { keys: [] }), [], { distinct: false })),
-        sql(mergedStats(stateSource(DB, scope, range, { keys: [], dimensions: true }), ['dimension', 'value'], { distinct: true })),
+        merged(stateSource(DB, scope, range, { keys: [] }), [], { distinct: false }),
+        merged(stateSource(DB, scope, range, { keys: [], dimensions: true }), ['dimension', 'value'], { distinct: true }),
       ]);
     },
   };

@@ -3,7 +3,7 @@ import { ClickHouseReader } from '../../common/clickhouse/clickhouse-reader';
 import { ZERO_SUMS, type StatSums } from '../metrics/metric-definitions';
 import {
   customerInsightsSql,
-  mergedStats,
+  mergedStatsQueries,
   redemptionsByCurrencySql,
   stateSource,
   voucherListSql,
@@ -92,6 +92,21 @@ export class AnalyticsRepository {
     return this.clickhouse.database;
   }
 
+  /** Runs the statements of mergedStatsQueries at once and joins their rows on the group keys. */
+  private async mergedStats(name: string, source: string, groupBy: string[], options: { distinct: boolean; main?: boolean }): Promise<Row[]> {
+    const statementNames = [name, `${name}_orders`, `${name}_customers`];
+    const results = await Promise.all(mergedStatsQueries(source, groupBy, options).map((sql, i) => this.clickhouse.rows<Row>(statementNames[i], sql)));
+    if (results.length === 1) return results[0];
+    const byKey = new Map<string, Row>();
+    for (const rows of results) {
+      for (const row of rows) {
+        const key = JSON.stringify(groupBy.map((column) => row[column]));
+        byKey.set(key, { ...byKey.get(key), ...row });
+      }
+    }
+    return [...byKey.values()];
+  }
+
   async voucherMeta(scope: Pick<FullScope, 'accountId' | 'livemode' | 'voucherId'>): Promise<VoucherMeta> {
     const [row] = await this.clickhouse.rows<Row>('voucher_meta', voucherMetaSql(this.db, scope));
     return { exists: big(row?.n) > 0n, code: String(row?.code ?? ''), currencies: (row?.currencies as string[]) ?? [] };
@@ -108,13 +123,13 @@ export class AnalyticsRepository {
    */
   async mainStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, MainStats>> {
     const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY] });
-    const rows = await this.clickhouse.rows<Row>('main_stats', mergedStats(source, ['currency'], { distinct: true, main: true }));
+    const rows = await this.mergedStats('main_stats', source, ['currency'], { distinct: true, main: true });
     return new Map(rows.map((row) => [String(row.currency), mainStats(row)]));
   }
 
   async dimensionStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, DimensionStats[]>> {
     const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY], dimensions: true });
-    const rows = await this.clickhouse.rows<Row>('dimension_stats', mergedStats(source, ['currency', 'dimension', 'value'], { distinct: true }));
+    const rows = await this.mergedStats('dimension_stats', source, ['currency', 'dimension', 'value'], { distinct: true });
     const byCurrency = new Map<string, DimensionStats[]>();
     for (const r of rows) {
       const list = byCurrency.get(String(r.currency)) ?? [];
@@ -127,7 +142,7 @@ export class AnalyticsRepository {
   /** Figures per currency and bucket (first day, YYYY-MM-DD); empty buckets are absent. */
   async bucketStatsByCurrency(scope: Scope, range: MsRange, bucketOf: (column: string) => string, distinct: boolean): Promise<Map<string, Map<string, StatSums>>> {
     const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }] });
-    const rows = await this.clickhouse.rows<Row>('bucket_stats', mergedStats(source, ['currency', 'day'], { distinct }));
+    const rows = await this.mergedStats('bucket_stats', source, ['currency', 'day'], { distinct });
     const byCurrency = new Map<string, Map<string, StatSums>>();
     for (const r of rows) {
       const days = byCurrency.get(String(r.currency)) ?? new Map<string, StatSums>();
@@ -140,14 +155,14 @@ export class AnalyticsRepository {
   /** Additive sums per currency (no distinct counts): the cheap query behind growth rates. */
   async additiveStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, StatSums>> {
     const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY] });
-    const rows = await this.clickhouse.rows<Row>('additive_stats', mergedStats(source, ['currency'], { distinct: false }));
+    const rows = await this.mergedStats('additive_stats', source, ['currency'], { distinct: false });
     return new Map(rows.map((r) => [String(r.currency), sums(r)]));
   }
 
   /** Figures per segment, region and failure reason of the events themselves. */
   async dimensionStats(scope: FullScope, range: MsRange): Promise<DimensionStats[]> {
     const source = stateSource(this.db, scope, range, { keys: [], dimensions: true });
-    const rows = await this.clickhouse.rows<Row>('dimension_stats', mergedStats(source, ['dimension', 'value'], { distinct: true }));
+    const rows = await this.mergedStats('dimension_stats', source, ['dimension', 'value'], { distinct: true });
     return rows.map((r) => ({
       dimension: r.dimension as DimensionStats['dimension'],
       value: String(r.value),
@@ -159,7 +174,7 @@ export class AnalyticsRepository {
   /** Additive sums only (no distinct counts): the cheap query behind growth rates. */
   async additiveStats(scope: FullScope, range: MsRange): Promise<StatSums> {
     const source = stateSource(this.db, scope, range, { keys: [] });
-    const [row] = await this.clickhouse.rows<Row>('additive_stats', mergedStats(source, [], { distinct: false }));
+    const [row] = await this.mergedStats('additive_stats', source, [], { distinct: false });
     return sums(row ?? {});
   }
 

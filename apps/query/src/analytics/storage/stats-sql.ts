@@ -115,10 +115,15 @@ export function stateSource(db: string, scope: Scope, range: MsRange, options: S
   return parts.join('\nUNION ALL\n');
 }
 
-/** Merged sums per key; distinct counts only when asked for, as they dominate the cost. */
-export function mergedStats(source: string, groupBy: string[], options: { distinct: boolean; main?: boolean }): string {
-  const columns = [
-    ...groupBy,
+/**
+ * The statements that merge a state source into figures per key: the sums in one, and each
+ * distinct count (orders, customers) in its own. Merging one voucher's few thousand uniqExact
+ * states runs on a single core in ClickHouse 18.16, so independent statements sent at once use
+ * both cores and roughly halve the latency; the caller joins the rows on the group keys.
+ * Distinct counts only when asked for, as they dominate the cost.
+ */
+export function mergedStatsQueries(source: string, groupBy: string[], options: { distinct: boolean; main?: boolean }): string[] {
+  const sums = [
     'sumMerge(redeemed) AS n_redeemed',
     'sumMerge(rolled_back) AS n_rolled_back',
     'sumMerge(redeemed_discount) AS n_redeemed_discount',
@@ -126,7 +131,6 @@ export function mergedStats(source: string, groupBy: string[], options: { distin
     'sumMerge(redeemed_order_amount) AS n_redeemed_order_amount',
     'sumMerge(rolled_back_order_amount) AS n_rolled_back_order_amount',
     'sumMerge(validations_invalid) AS n_validations_invalid',
-    ...(options.distinct ? ['uniqExactIfMerge(orders) AS n_orders', 'uniqExactIfMerge(customers) AS n_customers'] : []),
     ...(options.main
       ? [
           'sumMerge(validations_valid) AS n_validations_valid',
@@ -135,7 +139,9 @@ export function mergedStats(source: string, groupBy: string[], options: { distin
         ]
       : []),
   ];
-  return `SELECT ${columns.join(', ')} FROM (\n${source}\n)${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`;
+  const statements = [sums, ...(options.distinct ? [['uniqExactIfMerge(orders) AS n_orders'], ['uniqExactIfMerge(customers) AS n_customers']] : [])];
+  const grouped = groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : '';
+  return statements.map((columns) => `SELECT ${[...groupBy, ...columns].join(', ')} FROM (\n${source}\n)${grouped}`);
 }
 
 /** Does the voucher exist for this account and mode; its latest code and currencies. */
