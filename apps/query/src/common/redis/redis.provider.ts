@@ -15,6 +15,7 @@ export const redisProvider: Provider = {
   useFactory: (config: AppConfig) => {
     const redis = new Redis(config.REDIS_URL, {
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 0,
       commandTimeout: config.QUERY_REDIS_TIMEOUT_MS,
       connectTimeout: 1_000,
