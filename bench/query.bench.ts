@@ -8,11 +8,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createClickHouse, sqlNumber, sqlString } from '@app/clickhouse';
 import {
   customerInsightsSql,
+  dailyCoverageSql,
   mergedStatsQueries,
   redemptionsByCurrencySql,
-  stateSource,
   voucherMetaSql,
+  type MergedStatsOptions,
   type MsRange,
+  type Scope,
 } from '../apps/query/src/analytics/storage/stats-sql';
 import { bucketSql } from '../apps/query/src/analytics/trends/trend-buckets';
 import { markdownTable, writeBenchmarkSection } from './lib/report';
@@ -95,7 +97,11 @@ async function httpGet(url: string): Promise<void> {
 }
 
 /** The statements of one mergedStatsQueries call, sent at once as the service sends them. */
-const merged = (...args: Parameters<typeof mergedStatsQueries>) => Promise.all(mergedStatsQueries(...args).map(sql));
+/** Where the daily rollup may be read from: looked up in the bench database before the runs, as the service does. */
+let dailyFrom = Infinity;
+// Every bench request is in UTC, so the service offers the daily rollup to every statement (it is
+// used where allowed: not for distinct counts or dimensions).
+const merged = (scope: Scope, r: MsRange, options: MergedStatsOptions) => Promise.all(mergedStatsQueries(DB, scope, r, { ...options, dailyFrom }).map(sql));
 
 async function sql(query: string): Promise<string> {
   const res = await fetch(`${CH_URL}/?database=${DB}&default_format=JSONEachRow`, { method: 'POST', body: query });
@@ -141,31 +147,34 @@ async function main(): Promise<void> {
   type Name = keyof typeof requests;
 
   // Peer (a): the statements the service sends for each request, in the same order and parallelism.
-  const resolveSql = () => Promise.all([sql(voucherMetaSql(DB, scopeBase)), sql(redemptionsByCurrencySql(DB, scopeBase))]);
+  const [coverage] = (await sql(dailyCoverageSql(DB))).trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { n: string; complete_from_s: number });
+  if (coverage && Number(coverage.n) > 0) dailyFrom = coverage.complete_from_s * 1000;
+  log(`daily rollup complete from ${Number.isFinite(dailyFrom) ? new Date(dailyFrom).toISOString() : 'never'}`);
+  const resolveSql = () => Promise.all([sql(voucherMetaSql(DB, scopeBase)), sql(redemptionsByCurrencySql(DB, scopeBase, dailyFrom))]);
   const day = bucketSql('day', 'UTC');
   const byCurrency = { name: 'currency', bucket: 'currency', raw: 'currency' };
   const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
   const peerA: Record<Name, () => Promise<unknown>> = {
     performance: () =>
-      Promise.all([resolveSql(), merged(stateSource(DB, scopeBase, range, { keys: [byCurrency] }), ['currency'], { distinct: true, main: true })]),
+      Promise.all([resolveSql(), merged(scopeBase, range, { keys: [byCurrency], distinct: true, main: true })]),
     trends: () =>
       Promise.all([
         resolveSql(),
-        merged(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: true }),
-        merged(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false }),
+        merged(scopeBase, range, { keys: [byCurrency, dayKey], distinct: true }),
+        merged(scopeBase, prev, { keys: [byCurrency], distinct: false }),
       ]),
     'trends (additive: uses,discount)': () =>
       Promise.all([
         resolveSql(),
-        merged(stateSource(DB, scopeBase, range, { keys: [byCurrency, dayKey] }), ['currency', 'day'], { distinct: false }),
-        merged(stateSource(DB, scopeBase, prev, { keys: [byCurrency] }), ['currency'], { distinct: false }),
+        merged(scopeBase, range, { keys: [byCurrency, dayKey], distinct: false }),
+        merged(scopeBase, prev, { keys: [byCurrency], distinct: false }),
       ]),
     customers: async () => {
       await resolveSql();
       await Promise.all([
         sql(customerInsightsSql(DB, scope, range)),
-        merged(stateSource(DB, scope, range, { keys: [] }), [], { distinct: false }),
-        merged(stateSource(DB, scope, range, { keys: [], dimensions: true }), ['dimension', 'value'], { distinct: true }),
+        merged(scope, range, { keys: [], distinct: false }),
+        merged(scope, range, { keys: [], dimensions: true, distinct: true }),
       ]);
     },
   };

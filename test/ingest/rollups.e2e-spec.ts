@@ -101,6 +101,36 @@ describe('rollups', () => {
     expect(rollup).toEqual(raw);
   });
 
+  it(`voucher_stats_1d equals a recomputation per UTC day from raw events (seed ${seed})`, async () => {
+    const key = 'livemode, voucher_id, currency, bucket';
+    const rollup = await queryRows(
+      ch,
+      `SELECT ${key}, sumMerge(redeemed) AS redeemed, sumMerge(rolled_back) AS rolled_back,
+              sumMerge(redeemed_discount) AS redeemed_discount, sumMerge(rolled_back_discount) AS rolled_back_discount,
+              sumMerge(redeemed_order_amount) AS redeemed_order_amount, sumMerge(rolled_back_order_amount) AS rolled_back_order_amount,
+              sumMerge(validations_valid) AS valid, sumMerge(validations_invalid) AS invalid,
+              minIfMerge(first_used) AS first_used, maxIfMerge(last_used) AS last_used
+       FROM voucher_stats_1d WHERE account_id = '${account}' GROUP BY ${key} ORDER BY ${key}`,
+    );
+    const raw = await queryRows(
+      ch,
+      `SELECT livemode, voucher_id, currency, toDateTime(intDiv(toUInt32(time), 86400) * 86400) AS bucket,
+              countIf(type = 'voucher.redeemed') AS redeemed, countIf(type = 'voucher.redemption_rolled_back') AS rolled_back,
+              sumIf(discount_amount, type = 'voucher.redeemed') AS redeemed_discount,
+              sumIf(discount_amount, type = 'voucher.redemption_rolled_back') AS rolled_back_discount,
+              sumIf(order_amount, type = 'voucher.redeemed') AS redeemed_order_amount,
+              sumIf(order_amount, type = 'voucher.redemption_rolled_back') AS rolled_back_order_amount,
+              countIf(type = 'voucher.validated' AND result = 'valid') AS valid,
+              countIf(type = 'voucher.validated' AND result = 'invalid') AS invalid,
+              minIf(time, type = 'voucher.redeemed') AS first_used, maxIf(time, type = 'voucher.redeemed') AS last_used
+       FROM voucher_events WHERE account_id = '${account}' AND voucher_id != '' GROUP BY ${key} ORDER BY ${key}`,
+    );
+    // 10 days × 4 vouchers × 2 currencies × 2 modes: every UTC day is one row, not 96.
+    expect(rollup.length).toBeGreaterThan(100);
+    expect(rollup.length).toBeLessThanOrEqual(11 * 4 * 2 * 2);
+    expect(rollup).toEqual(raw);
+  });
+
   it(`voucher_dimension_stats_15m equals a recomputation for segments, regions and failure reasons (seed ${seed})`, async () => {
     const key = 'livemode, voucher_id, currency, dimension, value, bucket';
     const rollup = await queryRows(

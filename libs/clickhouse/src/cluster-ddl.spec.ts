@@ -124,6 +124,17 @@ describe('cluster rewriting of later migrations', () => {
     expect(loadMigrations(DB, {}, dir)[1].statements).toEqual(['ALTER TABLE va.t ADD COLUMN IF NOT EXISTS note String']);
   });
 
+  it('writes a bookkeeping INSERT … SELECT into the local table and reads through Distributed', () => {
+    const daily = loadMigrations(DB, { cluster: CLUSTER }).find((m) => m.name === '0002_daily_rollup')!.statements;
+    const insert = daily.filter((s) => s.startsWith('INSERT'));
+    expect(insert).toHaveLength(1);
+    expect(insert[0]).toMatch(/^INSERT INTO va\.rollup_coverage_local \(rollup, complete_from, recorded_at\) SELECT /);
+    expect(insert[0]).toMatch(/FROM va\.voucher_events$/);
+    const view = daily.find((s) => s.startsWith('CREATE MATERIALIZED VIEW'))!;
+    expect(view).toContain('TO va.voucher_stats_1d_local AS');
+    expect(view).toMatch(/FROM va\.voucher_events_local\b/);
+  });
+
   it('fails loudly on a statement it cannot rewrite', () => {
     const odd = mkdtempSync(join(tmpdir(), 'migrations-'));
     writeFileSync(join(odd, '0001_odd.sql'), 'RENAME TABLE {db}.a TO {db}.b;\n');

@@ -9,7 +9,8 @@ import { sqlIdentifier } from './sql-literal';
  *   `Distributed` table under the old name `{db}.t`, so the apps' SQL does not change.
  * - Materialized views read the *local* source table and write the *local* target table: an insert
  *   through `Distributed` lands on one shard's local table and its views fire there, once.
- * - Every statement runs `ON CLUSTER`.
+ * - Every DDL statement runs `ON CLUSTER`; an `INSERT … SELECT` into a clustered table writes the
+ *   migrating node's local table.
  *
  * Tables are sharded by account (`cityHash64(account_id)`): one tenant's events, rollups and
  * customer ledger live on one shard, so per-account aggregates never need cross-shard merging of
@@ -29,6 +30,7 @@ export interface ClusterDdlOptions {
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(([\s\S]*)\)\s*ENGINE\s*=\s*(\w*MergeTree)(?:\(([^)]*)\))?([\s\S]*)$/;
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)\.(\w+) TO (\w+)\.(\w+) AS\s([\s\S]*)$/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\.(\w+)\s([\s\S]*)$/;
+const INSERT_SELECT = /^INSERT INTO (\w+)\.(\w+)(\s*\([^)]*\))?\s+(SELECT\s[\s\S]*)$/;
 
 /** The ZooKeeper/Keeper path of one replicated table: one replica set per shard. */
 export function replicationPath(database: string, table: string): string {
@@ -78,6 +80,15 @@ export function clusterRewriter(options: ClusterDdlOptions): (statements: string
         `ALTER TABLE ${database}.${name}${LOCAL_SUFFIX} ON CLUSTER ${cluster} ${change}`,
         `ALTER TABLE ${database}.${name} ON CLUSTER ${cluster} ${change}`,
       ];
+    }
+
+    const insert = INSERT_SELECT.exec(statement);
+    if (insert && clustered.has(`${insert[1]}.${insert[2]}`)) {
+      const [, database, name, columns, select] = insert;
+      // A bookkeeping row (rollup coverage) goes to the migrating node's shard, whose replicas
+      // copy it; the SELECT keeps the Distributed names, so it sees every shard's data, and
+      // readers of the Distributed table see the row wherever it landed.
+      return [`INSERT INTO ${database}.${name}${LOCAL_SUFFIX}${columns ?? ''} ${select}`];
     }
 
     throw new Error(`cluster mode cannot rewrite this migration statement:\n${statement.slice(0, 200)}`);

@@ -3,11 +3,12 @@ import { ClickHouseReader } from '../../common/clickhouse/clickhouse-reader';
 import { ZERO_SUMS, type StatSums } from '../metrics/metric-definitions';
 import {
   customerInsightsSql,
+  dailyCoverageSql,
   mergedStatsQueries,
   redemptionsByCurrencySql,
-  stateSource,
   voucherListSql,
   voucherMetaSql,
+  type MergedStatsOptions,
   type MsRange,
   type Scope,
 } from './stats-sql';
@@ -83,20 +84,50 @@ export interface VoucherListRow {
 
 export type FullScope = Required<Scope>;
 
+const COVERAGE_REFRESH_MS = 60_000;
+
 /** Runs the analytics SQL (built in stats-sql.ts) and returns typed sums; no metric logic here. */
 @Injectable()
 export class AnalyticsRepository {
+  private coverage?: { dailyFrom: number; readAt: number };
+  private coverageRead?: Promise<number>;
+
   constructor(private readonly clickhouse: ClickHouseReader) {}
 
   private get db(): string {
     return this.clickhouse.database;
   }
 
+  /**
+   * From which instant the daily rollup holds every event; Infinity (do not use it) until known.
+   * It only changes when a migration adds the rollup, so it is re-read once a minute in the
+   * background: only the very first request waits for it.
+   */
+  private async dailyFrom(): Promise<number> {
+    const stale = !this.coverage || Date.now() - this.coverage.readAt >= COVERAGE_REFRESH_MS;
+    if (stale && !this.coverageRead) this.coverageRead = this.readCoverage().finally(() => (this.coverageRead = undefined));
+    return this.coverage ? this.coverage.dailyFrom : (this.coverageRead as Promise<number>);
+  }
+
+  private async readCoverage(): Promise<number> {
+    let dailyFrom = Infinity;
+    try {
+      const [row] = await this.clickhouse.rows<Row>('rollup_coverage', dailyCoverageSql(this.db));
+      if (big(row?.n) > 0n) dailyFrom = Number(row.complete_from_s) * 1000;
+    } catch {
+      // Not migrated yet, or ClickHouse away (the figures' own queries will report that).
+    }
+    this.coverage = { dailyFrom, readAt: Date.now() };
+    return dailyFrom;
+  }
+
   /** Runs the statements of mergedStatsQueries at once and joins their rows on the group keys. */
-  private async mergedStats(name: string, source: string, groupBy: string[], options: { distinct: boolean; main?: boolean }): Promise<Row[]> {
+  private async mergedStats(name: string, scope: Scope, range: MsRange, options: MergedStatsOptions): Promise<Row[]> {
     const statementNames = [name, `${name}_orders`, `${name}_customers`];
-    const results = await Promise.all(mergedStatsQueries(source, groupBy, options).map((sql, i) => this.clickhouse.rows<Row>(statementNames[i], sql)));
+    const statements = mergedStatsQueries(this.db, scope, range, options);
+    const results = await Promise.all(statements.map((sql, i) => this.clickhouse.rows<Row>(statementNames[i], sql)));
     if (results.length === 1) return results[0];
+    const groupBy = [...options.keys.map((k) => k.name), ...(options.dimensions ? ['dimension', 'value'] : [])];
     const byKey = new Map<string, Row>();
     for (const rows of results) {
       for (const row of rows) {
@@ -113,7 +144,7 @@ export class AnalyticsRepository {
   }
 
   async redemptionsByCurrency(scope: Scope): Promise<Array<{ currency: string; redeemed: bigint }>> {
-    const rows = await this.clickhouse.rows<Row>('redemptions_by_currency', redemptionsByCurrencySql(this.db, scope));
+    const rows = await this.clickhouse.rows<Row>('redemptions_by_currency', redemptionsByCurrencySql(this.db, scope, await this.dailyFrom()));
     return rows.map((r) => ({ currency: String(r.currency), redeemed: big(r.n_redeemed) }));
   }
 
@@ -122,14 +153,12 @@ export class AnalyticsRepository {
    * the figures be fetched in parallel with the default-currency choice instead of after it.
    */
   async mainStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, MainStats>> {
-    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY] });
-    const rows = await this.mergedStats('main_stats', source, ['currency'], { distinct: true, main: true });
+    const rows = await this.mergedStats('main_stats', scope, range, { keys: [CURRENCY_KEY], distinct: true, main: true, dailyFrom: await this.dailyFrom() });
     return new Map(rows.map((row) => [String(row.currency), mainStats(row)]));
   }
 
   async dimensionStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, DimensionStats[]>> {
-    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY], dimensions: true });
-    const rows = await this.mergedStats('dimension_stats', source, ['currency', 'dimension', 'value'], { distinct: true });
+    const rows = await this.mergedStats('dimension_stats', scope, range, { keys: [CURRENCY_KEY], dimensions: true, distinct: true });
     const byCurrency = new Map<string, DimensionStats[]>();
     for (const r of rows) {
       const list = byCurrency.get(String(r.currency)) ?? [];
@@ -139,10 +168,19 @@ export class AnalyticsRepository {
     return byCurrency;
   }
 
-  /** Figures per currency and bucket (first day, YYYY-MM-DD); empty buckets are absent. */
-  async bucketStatsByCurrency(scope: Scope, range: MsRange, bucketOf: (column: string) => string, distinct: boolean): Promise<Map<string, Map<string, StatSums>>> {
-    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }] });
-    const rows = await this.mergedStats('bucket_stats', source, ['currency', 'day'], { distinct });
+  /**
+   * Figures per currency and bucket (first day, YYYY-MM-DD); empty buckets are absent.
+   * `utcDays`: every bucket boundary is a UTC midnight, so whole days may come from the daily rollup.
+   */
+  async bucketStatsByCurrency(
+    scope: Scope,
+    range: MsRange,
+    bucketOf: (column: string) => string,
+    options: { distinct: boolean; utcDays: boolean },
+  ): Promise<Map<string, Map<string, StatSums>>> {
+    const keys = [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }];
+    const dailyFrom = options.utcDays ? await this.dailyFrom() : undefined;
+    const rows = await this.mergedStats('bucket_stats', scope, range, { keys, distinct: options.distinct, dailyFrom });
     const byCurrency = new Map<string, Map<string, StatSums>>();
     for (const r of rows) {
       const days = byCurrency.get(String(r.currency)) ?? new Map<string, StatSums>();
@@ -154,15 +192,13 @@ export class AnalyticsRepository {
 
   /** Additive sums per currency (no distinct counts): the cheap query behind growth rates. */
   async additiveStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, StatSums>> {
-    const source = stateSource(this.db, scope, range, { keys: [CURRENCY_KEY] });
-    const rows = await this.mergedStats('additive_stats', source, ['currency'], { distinct: false });
+    const rows = await this.mergedStats('additive_stats', scope, range, { keys: [CURRENCY_KEY], distinct: false, dailyFrom: await this.dailyFrom() });
     return new Map(rows.map((r) => [String(r.currency), sums(r)]));
   }
 
   /** Figures per segment, region and failure reason of the events themselves. */
   async dimensionStats(scope: FullScope, range: MsRange): Promise<DimensionStats[]> {
-    const source = stateSource(this.db, scope, range, { keys: [], dimensions: true });
-    const rows = await this.mergedStats('dimension_stats', source, ['dimension', 'value'], { distinct: true });
+    const rows = await this.mergedStats('dimension_stats', scope, range, { keys: [], dimensions: true, distinct: true });
     return rows.map((r) => ({
       dimension: r.dimension as DimensionStats['dimension'],
       value: String(r.value),
@@ -173,8 +209,7 @@ export class AnalyticsRepository {
 
   /** Additive sums only (no distinct counts): the cheap query behind growth rates. */
   async additiveStats(scope: FullScope, range: MsRange): Promise<StatSums> {
-    const source = stateSource(this.db, scope, range, { keys: [] });
-    const [row] = await this.mergedStats('additive_stats', source, [], { distinct: false });
+    const [row] = await this.mergedStats('additive_stats', scope, range, { keys: [], distinct: false, dailyFrom: await this.dailyFrom() });
     return sums(row ?? {});
   }
 
@@ -196,7 +231,7 @@ export class AnalyticsRepository {
     after: { value: string; voucherId: string; currency: string } | undefined,
     limit: number,
   ): Promise<VoucherListRow[]> {
-    const rows = await this.clickhouse.rows<Row>('voucher_list', voucherListSql(this.db, scope, range, sort, after, limit));
+    const rows = await this.clickhouse.rows<Row>('voucher_list', voucherListSql(this.db, scope, range, sort, after, limit, await this.dailyFrom()));
     return rows.map((r) => ({
       voucherId: String(r.voucher_id),
       currency: String(r.currency),

@@ -1,18 +1,18 @@
-import { splitRange, stateSource } from './stats-sql';
+import { mergedStatsQueries, splitRange, stateSource, type MsRange } from './stats-sql';
 
 const t = (iso: string) => Date.parse(iso);
 
 describe('splitRange', () => {
   it('aligned periods come from the rollup alone', () => {
     expect(splitRange({ startMs: t('2024-03-01T00:00:00Z'), endMs: t('2024-03-02T00:00:00Z') })).toEqual({
-      rollup: { startMs: t('2024-03-01T00:00:00Z'), endMs: t('2024-03-02T00:00:00Z') },
+      rollup: [{ startMs: t('2024-03-01T00:00:00Z'), endMs: t('2024-03-02T00:00:00Z') }],
       raw: [],
     });
   });
 
   it('unaligned edges are read raw, to the millisecond', () => {
     expect(splitRange({ startMs: t('2024-03-01T00:07:00.500Z'), endMs: t('2024-03-01T10:00:00.001Z') })).toEqual({
-      rollup: { startMs: t('2024-03-01T00:15:00Z'), endMs: t('2024-03-01T10:00:00Z') },
+      rollup: [{ startMs: t('2024-03-01T00:15:00Z'), endMs: t('2024-03-01T10:00:00Z') }],
       raw: [
         { startMs: t('2024-03-01T00:07:00.500Z'), endMs: t('2024-03-01T00:15:00Z') },
         { startMs: t('2024-03-01T10:00:00Z'), endMs: t('2024-03-01T10:00:00.001Z') },
@@ -22,7 +22,78 @@ describe('splitRange', () => {
 
   it('a period inside one bucket is read raw entirely', () => {
     const r = { startMs: t('2024-03-01T00:01:00Z'), endMs: t('2024-03-01T00:14:00Z') };
-    expect(splitRange(r)).toEqual({ raw: [r] });
+    expect(splitRange(r)).toEqual({ rollup: [], raw: [r] });
+  });
+
+  it('whole UTC days come from the daily rollup, partial days from 15-minute buckets and raw edges', () => {
+    const r = { startMs: t('2024-03-01T05:07:00Z'), endMs: t('2024-03-05T10:00:00.001Z') };
+    expect(splitRange(r, 0)).toEqual({
+      daily: { startMs: t('2024-03-02T00:00:00Z'), endMs: t('2024-03-05T00:00:00Z') },
+      rollup: [
+        { startMs: t('2024-03-01T05:15:00Z'), endMs: t('2024-03-02T00:00:00Z') },
+        { startMs: t('2024-03-05T00:00:00Z'), endMs: t('2024-03-05T10:00:00Z') },
+      ],
+      raw: [
+        { startMs: t('2024-03-01T05:07:00Z'), endMs: t('2024-03-01T05:15:00Z') },
+        { startMs: t('2024-03-05T10:00:00Z'), endMs: t('2024-03-05T10:00:00.001Z') },
+      ],
+    });
+  });
+
+  it('days before the daily rollup is complete come from the 15-minute rollup', () => {
+    const r = { startMs: t('2024-03-01T00:00:00Z'), endMs: t('2024-03-10T00:00:00Z') };
+    expect(splitRange(r, t('2024-03-04T00:00:00Z'))).toEqual({
+      daily: { startMs: t('2024-03-04T00:00:00Z'), endMs: t('2024-03-10T00:00:00Z') },
+      rollup: [{ startMs: t('2024-03-01T00:00:00Z'), endMs: t('2024-03-04T00:00:00Z') }],
+      raw: [],
+    });
+    expect(splitRange(r, t('2024-03-10T00:00:00Z'))).toEqual({ rollup: [r], raw: [] });
+    expect(splitRange(r)).toEqual({ rollup: [r], raw: [] });
+  });
+
+  it('covers every period exactly once, whatever the edges and coverage', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    for (let i = 0; i < 2000; i++) {
+      const startMs = t('2024-01-01T00:00:00Z') + (next() % (40 * 86_400_000));
+      const r = { startMs, endMs: startMs + 1 + (next() % (20 * 86_400_000)) };
+      const dailyFrom = next() % 3 === 0 ? Infinity : t('2024-01-01T00:00:00Z') + (next() % 60) * 86_400_000;
+      const parts = splitRange(r, dailyFrom);
+      const pieces: MsRange[] = [...(parts.daily ? [parts.daily] : []), ...parts.rollup, ...parts.raw].sort((a, b) => a.startMs - b.startMs);
+      expect(pieces[0].startMs).toBe(r.startMs);
+      expect(pieces.at(-1)!.endMs).toBe(r.endMs);
+      for (let j = 1; j < pieces.length; j++) expect(pieces[j].startMs).toBe(pieces[j - 1].endMs);
+      for (const p of pieces) expect(p.endMs).toBeGreaterThan(p.startMs);
+      if (parts.daily) {
+        expect(parts.daily.startMs % 86_400_000).toBe(0);
+        expect(parts.daily.endMs % 86_400_000).toBe(0);
+        expect(parts.daily.startMs).toBeGreaterThanOrEqual(dailyFrom);
+      }
+      for (const q of parts.rollup) expect([q.startMs % 900_000, q.endMs % 900_000]).toEqual([0, 0]);
+    }
+  });
+});
+
+describe('mergedStatsQueries', () => {
+  const scope = { accountId: 'a', livemode: false, voucherId: 'v' };
+  const days = { startMs: t('2024-03-01T00:00:00Z'), endMs: t('2024-03-05T00:00:00Z') };
+  const keys = [{ name: 'currency', bucket: 'currency', raw: 'currency' }];
+
+  it('reads sums from the daily rollup, and distinct counts never from it', () => {
+    const [sums, orders, customers] = mergedStatsQueries('db', scope, days, { keys, distinct: true, main: true, dailyFrom: 0 });
+    expect(sums).toContain('db.voucher_stats_1d');
+    expect(sums).not.toContain('voucher_stats_15m');
+    for (const q of [orders, customers]) {
+      expect(q).toContain('db.voucher_stats_15m');
+      expect(q).not.toContain('voucher_stats_1d');
+    }
+    expect(orders).toContain('uniqExactIfMerge(orders)');
+    expect(customers).toContain('uniqExactIfMerge(customers)');
+  });
+
+  it('never reads the daily rollup for dimensions or without coverage', () => {
+    for (const q of mergedStatsQueries('db', scope, days, { keys, dimensions: true, distinct: true, dailyFrom: 0 })) expect(q).not.toContain('voucher_stats_1d');
+    for (const q of mergedStatsQueries('db', scope, days, { keys, distinct: false })) expect(q).not.toContain('voucher_stats_1d');
   });
 });
 

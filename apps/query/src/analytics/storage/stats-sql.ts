@@ -2,12 +2,14 @@ import { sqlIdentifier, sqlNumber, sqlString } from '@app/clickhouse';
 
 /**
  * SQL text of every analytics query, built from validated values through the one escaping
- * helper. Figures come from the 15-minute rollups; the parts of a period that do not fall on
- * 15-minute boundaries (date-time parameters) are read from the raw events and merged with the
- * rollup states, so any period is exact to the millisecond.
+ * helper. A period is read in up to three resolutions, merged as aggregate states so any period
+ * is exact to the millisecond: whole UTC days from the daily rollup (additive figures only, and
+ * only from the day it holds every event), whole 15-minute buckets from the 15-minute rollups,
+ * and the partial-bucket edges (date-time parameters) from the raw events.
  */
 
 const BUCKET_MS = 900_000;
+const DAY_MS = 86_400_000;
 
 export interface Scope {
   accountId: string;
@@ -22,15 +24,45 @@ export interface MsRange {
   endMs: number;
 }
 
-/** The rollup-covered middle [from, to) in whole buckets, and the raw-read edges around it. */
-export function splitRange(range: MsRange): { rollup?: MsRange; raw: MsRange[] } {
+export interface RangeParts {
+  /** Whole UTC days, from the daily rollup. */
+  daily?: MsRange;
+  /** Whole 15-minute buckets, from the 15-minute rollups. */
+  rollup: MsRange[];
+  /** Partial-bucket edges, from the raw events. */
+  raw: MsRange[];
+}
+
+function splitQuarterHours(range: MsRange, parts: RangeParts): void {
+  if (range.startMs >= range.endMs) return;
   const from = Math.ceil(range.startMs / BUCKET_MS) * BUCKET_MS;
   const to = Math.floor(range.endMs / BUCKET_MS) * BUCKET_MS;
-  if (from >= to) return { raw: [range] };
-  const raw: MsRange[] = [];
-  if (range.startMs < from) raw.push({ startMs: range.startMs, endMs: from });
-  if (to < range.endMs) raw.push({ startMs: to, endMs: range.endMs });
-  return { rollup: { startMs: from, endMs: to }, raw };
+  if (from >= to) {
+    parts.raw.push(range);
+    return;
+  }
+  if (range.startMs < from) parts.raw.push({ startMs: range.startMs, endMs: from });
+  parts.rollup.push({ startMs: from, endMs: to });
+  if (to < range.endMs) parts.raw.push({ startMs: to, endMs: range.endMs });
+}
+
+/**
+ * Splits a period into disjoint pieces that cover it exactly: whole UTC days at or after
+ * `dailyFrom` (omit it where the daily rollup must not be used), then whole 15-minute buckets,
+ * then the raw edges.
+ */
+export function splitRange(range: MsRange, dailyFrom = Infinity): RangeParts {
+  const parts: RangeParts = { rollup: [], raw: [] };
+  const from = Math.max(Math.ceil(range.startMs / DAY_MS) * DAY_MS, Math.ceil(dailyFrom / DAY_MS) * DAY_MS);
+  const to = Math.floor(range.endMs / DAY_MS) * DAY_MS;
+  if (from >= to) {
+    splitQuarterHours(range, parts);
+    return parts;
+  }
+  splitQuarterHours({ startMs: range.startMs, endMs: from }, parts);
+  parts.daily = { startMs: from, endMs: to };
+  splitQuarterHours({ startMs: to, endMs: range.endMs }, parts);
+  return parts;
 }
 
 function scopeWhere(scope: Scope): string {
@@ -51,30 +83,45 @@ export function rawTimeWhere(r: MsRange): string {
   );
 }
 
-function bucketWhere(r: MsRange): string {
-  return `bucket >= toDateTime(${sqlNumber(r.startMs / 1000)}) AND bucket < toDateTime(${sqlNumber(r.endMs / 1000)})`;
+function bucketWhere(ranges: MsRange[]): string {
+  const one = (r: MsRange) => `(bucket >= toDateTime(${sqlNumber(r.startMs / 1000)}) AND bucket < toDateTime(${sqlNumber(r.endMs / 1000)}))`;
+  return ranges.length === 1 ? one(ranges[0]) : `(${ranges.map(one).join(' OR ')})`;
 }
 
-// The same states the rollups' materialized views write (migrations/0001_events_and_rollups.sql),
-// computed over a period's partial-bucket edges so they merge with the rollup rows into exact
-// figures. Change both together; test/ingest/rollups and the query metric tests compare them.
-const RAW_STATE_COLUMNS = `
-    sumState(toInt64(type = 'voucher.redeemed')) AS redeemed,
-    sumState(toInt64(type = 'voucher.redemption_rolled_back')) AS rolled_back,
-    sumState(if(type = 'voucher.redeemed', discount_amount, toInt64(0))) AS redeemed_discount,
-    sumState(if(type = 'voucher.redemption_rolled_back', discount_amount, toInt64(0))) AS rolled_back_discount,
-    sumState(if(type = 'voucher.redeemed', order_amount, toInt64(0))) AS redeemed_order_amount,
-    sumState(if(type = 'voucher.redemption_rolled_back', order_amount, toInt64(0))) AS rolled_back_order_amount,
-    sumState(toInt64(type = 'voucher.validated' AND result = 'invalid')) AS validations_invalid,
-    uniqExactIfState(order_id, toUInt8(type = 'voucher.redeemed' OR (type = 'voucher.validated' AND result = 'valid'))) AS orders,
-    uniqExactIfState(customer_id, toUInt8(type = 'voucher.redeemed')) AS customers`;
-const RAW_STATE_COLUMNS_MAIN = `${RAW_STATE_COLUMNS},
-    sumState(toInt64(type = 'voucher.validated' AND result = 'valid')) AS validations_valid,
-    minIfState(time, toUInt8(type = 'voucher.redeemed')) AS first_used,
-    maxIfState(time, toUInt8(type = 'voucher.redeemed')) AS last_used`;
-const ROLLUP_STATE_COLUMNS =
-  'redeemed, rolled_back, redeemed_discount, rolled_back_discount, redeemed_order_amount, rolled_back_order_amount, validations_invalid, orders, customers';
-const ROLLUP_STATE_COLUMNS_MAIN = `${ROLLUP_STATE_COLUMNS}, validations_valid, first_used, last_used`;
+// Each state column as the rollups store it, and the expression that computes the same state
+// from raw events (the period's partial-bucket edges). These mirror the rollups' materialized
+// views (migrations/0001_events_and_rollups.sql, 0002_daily_rollup.sql): change both together;
+// test/ingest/rollups and the query metric tests compare them.
+const STATE_EXPRESSIONS = {
+  redeemed: "sumState(toInt64(type = 'voucher.redeemed'))",
+  rolled_back: "sumState(toInt64(type = 'voucher.redemption_rolled_back'))",
+  redeemed_discount: "sumState(if(type = 'voucher.redeemed', discount_amount, toInt64(0)))",
+  rolled_back_discount: "sumState(if(type = 'voucher.redemption_rolled_back', discount_amount, toInt64(0)))",
+  redeemed_order_amount: "sumState(if(type = 'voucher.redeemed', order_amount, toInt64(0)))",
+  rolled_back_order_amount: "sumState(if(type = 'voucher.redemption_rolled_back', order_amount, toInt64(0)))",
+  validations_invalid: "sumState(toInt64(type = 'voucher.validated' AND result = 'invalid'))",
+  validations_valid: "sumState(toInt64(type = 'voucher.validated' AND result = 'valid'))",
+  first_used: "minIfState(time, toUInt8(type = 'voucher.redeemed'))",
+  last_used: "maxIfState(time, toUInt8(type = 'voucher.redeemed'))",
+  orders: "uniqExactIfState(order_id, toUInt8(type = 'voucher.redeemed' OR (type = 'voucher.validated' AND result = 'valid')))",
+  customers: "uniqExactIfState(customer_id, toUInt8(type = 'voucher.redeemed'))",
+} as const;
+
+type StateColumn = keyof typeof STATE_EXPRESSIONS;
+
+const SUM_STATES: StateColumn[] = [
+  'redeemed',
+  'rolled_back',
+  'redeemed_discount',
+  'rolled_back_discount',
+  'redeemed_order_amount',
+  'rolled_back_order_amount',
+  'validations_invalid',
+];
+/** Only in the main rollups (not per dimension): performance details. */
+const MAIN_STATES: StateColumn[] = ['validations_valid', 'first_used', 'last_used'];
+/** Not in the daily rollup. */
+const DISTINCT_STATES = new Set<StateColumn>(['orders', 'customers']);
 
 const DIMENSION_ARRAY_JOIN = `ARRAY JOIN [
     tuple(CAST('segment' AS Enum8('segment' = 1, 'region' = 2, 'failure_reason' = 3)), customer_segment),
@@ -87,25 +134,35 @@ export interface StateSourceOptions {
   keys: Array<{ name: string; bucket: string; raw: string }>;
   /** Read the per-dimension rollup (segment, region, failure reason) instead of the main one. */
   dimensions?: boolean;
+  /** The state columns to read; by default every additive one. */
+  columns?: StateColumn[];
+  /**
+   * From which instant the daily rollup holds every event (see rollup_coverage). Pass it only
+   * when every key is constant within a UTC day; it is ignored for distinct counts and dimensions.
+   */
+  dailyFrom?: number;
 }
 
-/** A UNION ALL of aggregate states over the rollup middle and raw edges, grouped by the keys. */
+/** A UNION ALL of aggregate states over the period's pieces (splitRange), grouped by the keys. */
 export function stateSource(db: string, scope: Scope, range: MsRange, options: StateSourceOptions): string {
   const d = sqlIdentifier(db);
-  const { rollup, raw } = splitRange(range);
+  const columns = options.columns ?? SUM_STATES;
   const dims = options.dimensions === true;
+  const dailyAllowed = !dims && !columns.some((c) => DISTINCT_STATES.has(c));
+  const { daily, rollup, raw } = splitRange(range, dailyAllowed ? options.dailyFrom : undefined);
+  const rollupKeys = [...options.keys.map((k) => `${k.bucket} AS ${k.name}`), ...(dims ? ['dimension', 'value'] : [])];
+  const rollupSelect = (table: string, ranges: MsRange[]) =>
+    `SELECT ${[...rollupKeys, ...columns].join(', ')} FROM ${d}.${table} WHERE ${scopeWhere(scope)} AND ${bucketWhere(ranges)}`;
   const parts: string[] = [];
-  const rollupKeys = options.keys.map((k) => `${k.bucket} AS ${k.name}`);
-  const rawKeys = options.keys.map((k) => `${k.raw} AS ${k.name}`);
-  if (rollup) {
-    const select = [...rollupKeys, ...(dims ? ['dimension', 'value'] : []), dims ? ROLLUP_STATE_COLUMNS : ROLLUP_STATE_COLUMNS_MAIN];
-    parts.push(
-      `SELECT ${select.join(', ')} FROM ${d}.${dims ? 'voucher_dimension_stats_15m' : 'voucher_stats_15m'} WHERE ${scopeWhere(scope)} AND ${bucketWhere(rollup)}`,
-    );
-  }
+  if (daily) parts.push(rollupSelect('voucher_stats_1d', [daily]));
+  if (rollup.length) parts.push(rollupSelect(dims ? 'voucher_dimension_stats_15m' : 'voucher_stats_15m', rollup));
   if (raw.length) {
     const groupBy = [...options.keys.map((k) => k.name), ...(dims ? ['dimension', 'value'] : [])];
-    const select = [...rawKeys, ...(dims ? ['dim.1 AS dimension', 'dim.2 AS value'] : []), dims ? RAW_STATE_COLUMNS : RAW_STATE_COLUMNS_MAIN];
+    const select = [
+      ...options.keys.map((k) => `${k.raw} AS ${k.name}`),
+      ...(dims ? ['dim.1 AS dimension', 'dim.2 AS value'] : []),
+      ...columns.map((c) => `${STATE_EXPRESSIONS[c]} AS ${c}`),
+    ];
     parts.push(
       `SELECT ${select.join(', ')} FROM ${d}.voucher_events ${dims ? DIMENSION_ARRAY_JOIN : ''}` +
         ` WHERE ${scopeWhere(scope)} AND (${raw.map(rawTimeWhere).join(' OR ')})${dims ? " AND dim.2 != ''" : ''}` +
@@ -115,33 +172,38 @@ export function stateSource(db: string, scope: Scope, range: MsRange, options: S
   return parts.join('\nUNION ALL\n');
 }
 
+export interface MergedStatsOptions extends Omit<StateSourceOptions, 'columns'> {
+  /** Also count distinct orders and customers. */
+  distinct: boolean;
+  /** Also the performance details' validations and first/last use (main rollup only). */
+  main?: boolean;
+}
+
 /**
- * The statements that merge a state source into figures per key: the sums in one, and each
- * distinct count (orders, customers) in its own. Merging one voucher's few thousand uniqExact
- * states runs on a single core in ClickHouse 18.16, so independent statements sent at once use
- * both cores and roughly halve the latency; the caller joins the rows on the group keys.
- * Distinct counts only when asked for, as they dominate the cost.
+ * The statements that merge a period's states into figures per key, in this order: the sums
+ * (from the daily rollup where allowed), then, when asked for, distinct orders and distinct
+ * customers, each on its own. Merging one voucher's few thousand uniqExact states runs on a
+ * single core in ClickHouse 18.16, so independent statements sent at once use both cores and
+ * roughly halve the latency; the caller joins the rows on the group keys.
  */
-export function mergedStatsQueries(source: string, groupBy: string[], options: { distinct: boolean; main?: boolean }): string[] {
-  const sums = [
-    'sumMerge(redeemed) AS n_redeemed',
-    'sumMerge(rolled_back) AS n_rolled_back',
-    'sumMerge(redeemed_discount) AS n_redeemed_discount',
-    'sumMerge(rolled_back_discount) AS n_rolled_back_discount',
-    'sumMerge(redeemed_order_amount) AS n_redeemed_order_amount',
-    'sumMerge(rolled_back_order_amount) AS n_rolled_back_order_amount',
-    'sumMerge(validations_invalid) AS n_validations_invalid',
-    ...(options.main
-      ? [
-          'sumMerge(validations_valid) AS n_validations_valid',
-          'toUInt32(minIfMerge(first_used)) AS first_used_s',
-          'toUInt32(maxIfMerge(last_used)) AS last_used_s',
-        ]
-      : []),
-  ];
-  const statements = [sums, ...(options.distinct ? [['uniqExactIfMerge(orders) AS n_orders'], ['uniqExactIfMerge(customers) AS n_customers']] : [])];
+export function mergedStatsQueries(db: string, scope: Scope, range: MsRange, options: MergedStatsOptions): string[] {
+  const groupBy = [...options.keys.map((k) => k.name), ...(options.dimensions ? ['dimension', 'value'] : [])];
+  const sums = SUM_STATES.map((c) => `sumMerge(${c}) AS n_${c}`);
+  if (options.main) sums.push('sumMerge(validations_valid) AS n_validations_valid', 'toUInt32(minIfMerge(first_used)) AS first_used_s', 'toUInt32(maxIfMerge(last_used)) AS last_used_s');
+  const statements: Array<{ columns: StateColumn[]; select: string[] }> = [{ columns: options.main ? [...SUM_STATES, ...MAIN_STATES] : SUM_STATES, select: sums }];
+  if (options.distinct) {
+    statements.push({ columns: ['orders'], select: ['uniqExactIfMerge(orders) AS n_orders'] });
+    statements.push({ columns: ['customers'], select: ['uniqExactIfMerge(customers) AS n_customers'] });
+  }
   const grouped = groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : '';
-  return statements.map((columns) => `SELECT ${[...groupBy, ...columns].join(', ')} FROM (\n${source}\n)${grouped}`);
+  return statements.map(
+    ({ columns, select }) => `SELECT ${[...groupBy, ...select].join(', ')} FROM (\n${stateSource(db, scope, range, { ...options, columns })}\n)${grouped}`,
+  );
+}
+
+/** From which instant the daily rollup holds every event (the latest coverage row wins). */
+export function dailyCoverageSql(db: string): string {
+  return `SELECT count() AS n, toUInt32(max(complete_from)) AS complete_from_s FROM ${sqlIdentifier(db)}.rollup_coverage WHERE rollup = 'voucher_stats_1d'`;
 }
 
 /** Does the voucher exist for this account and mode; its latest code and currencies. */
@@ -152,12 +214,17 @@ export function voucherMetaSql(db: string, scope: Required<Pick<Scope, 'accountI
   );
 }
 
+/** All of time, in whole UTC days: DateTime ends in 2106. */
+const ALL_TIME: MsRange = { startMs: 0, endMs: Math.floor(4_294_967_295_000 / DAY_MS) * DAY_MS };
+
 /** Redemptions per currency over the voucher's whole history (picks the default currency). */
-export function redemptionsByCurrencySql(db: string, scope: Scope): string {
-  return (
-    `SELECT currency, sumMerge(redeemed) AS n_redeemed FROM ${sqlIdentifier(db)}.voucher_stats_15m` +
-    ` WHERE ${scopeWhere({ ...scope, currency: undefined })} GROUP BY currency`
-  );
+export function redemptionsByCurrencySql(db: string, scope: Scope, dailyFrom?: number): string {
+  const source = stateSource(db, { ...scope, currency: undefined }, ALL_TIME, {
+    keys: [{ name: 'currency', bucket: 'currency', raw: 'currency' }],
+    columns: ['redeemed'],
+    dailyFrom,
+  });
+  return `SELECT currency, sumMerge(redeemed) AS n_redeemed FROM (\n${source}\n) GROUP BY currency`;
 }
 
 /**
@@ -209,6 +276,7 @@ export function voucherListSql(
   sort: 'uses' | 'discount' | 'revenue_impact',
   after: { value: string; voucherId: string; currency: string } | undefined,
   limit: number,
+  dailyFrom?: number,
 ): string {
   const d = sqlIdentifier(db);
   const source = stateSource(db, scope, range, {
@@ -216,6 +284,7 @@ export function voucherListSql(
       { name: 'voucher_id', bucket: 'voucher_id', raw: 'voucher_id' },
       { name: 'currency', bucket: 'currency', raw: 'currency' },
     ],
+    dailyFrom,
   });
   const sortExpr = { uses: 'f_uses', discount: 'f_discount', revenue_impact: 'f_revenue_impact' }[sort];
   const having = after

@@ -1,5 +1,5 @@
 import { resolveTimeRange } from '../../common/time/time-range';
-import { bucketDates, bucketStart } from './trend-buckets';
+import { bucketDates, bucketsAreUtcDays, bucketStart } from './trend-buckets';
 
 describe('trend buckets', () => {
   it('weeks start on Monday, months on the 1st', () => {
@@ -21,5 +21,20 @@ describe('trend buckets', () => {
   it('uses local days of the time zone', () => {
     const range = resolveTimeRange({ start_date: '2024-03-01T20:00:00Z', end_date: '2024-03-02T02:00:00Z', timezone: 'Asia/Tokyo' });
     expect(bucketDates(range, 'day')).toEqual(['2024-03-02']);
+  });
+});
+
+describe('bucketsAreUtcDays', () => {
+  const range = (start: string, end: string, timeZone: string) => ({ startMs: Date.parse(start), endMs: Date.parse(end), timeZone });
+
+  it('holds for UTC and for zones at offset 0 on every day of the range', () => {
+    expect(bucketsAreUtcDays(range('2024-01-01T00:00:00Z', '2024-03-01T00:00:00Z', 'UTC'))).toBe(true);
+    expect(bucketsAreUtcDays(range('2024-01-01T00:00:00Z', '2024-03-01T00:00:00Z', 'Europe/London'))).toBe(true);
+  });
+
+  it('fails for other offsets, and for a range that reaches a DST change', () => {
+    expect(bucketsAreUtcDays(range('2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', 'Asia/Kolkata'))).toBe(false);
+    expect(bucketsAreUtcDays(range('2024-07-01T00:00:00Z', '2024-07-02T00:00:00Z', 'Europe/London'))).toBe(false);
+    expect(bucketsAreUtcDays(range('2024-03-01T00:00:00Z', '2024-03-31T12:00:00Z', 'Europe/London'))).toBe(false);
   });
 });

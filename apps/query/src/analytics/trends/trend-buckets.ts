@@ -1,5 +1,5 @@
 import { sqlString } from '@app/clickhouse';
-import { addDays, localDate } from '@app/time';
+import { addDays, localDate, offsetMs } from '@app/time';
 import type { TimeRange } from '../../common/time/time-range';
 import type { Interval } from '../dto/analytics-query.dto';
 
@@ -36,4 +36,17 @@ export function bucketSql(interval: Interval, timeZone: string): (column: string
     if (interval === 'week') return `toString(toMonday(${date}))`;
     return `toString(toStartOfMonth(${date}))`;
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether every bucket boundary of the range in its zone is a UTC midnight, so whole UTC days
+ * can be read from the daily rollup: the zone is at offset 0 on every day of the range.
+ */
+export function bucketsAreUtcDays(range: TimeRange): boolean {
+  for (let ms = range.startMs; ; ms += DAY_MS) {
+    if (offsetMs(Math.min(ms, range.endMs), range.timeZone) !== 0) return false;
+    if (ms >= range.endMs) return true;
+  }
 }

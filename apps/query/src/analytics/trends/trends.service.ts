@@ -20,7 +20,7 @@ import {
 } from '../metrics/metric-definitions';
 import { AnalyticsRepository } from '../storage/analytics.repository';
 import { VoucherScopeService } from '../voucher-scope.service';
-import { bucketDates, bucketSql } from './trend-buckets';
+import { bucketDates, bucketsAreUtcDays, bucketSql } from './trend-buckets';
 
 @Injectable()
 export class TrendsService {
@@ -49,7 +49,7 @@ export class TrendsService {
         const base = { accountId: tenant.accountId, livemode: tenant.livemode, voucherId, currency: query.currency };
         const [{ scope, code }, bucketsByCurrency, previousByCurrency] = await Promise.all([
           this.vouchers.resolve(tenant, voucherId, query.currency),
-          this.repository.bucketStatsByCurrency(base, range, bucketSql(interval, range.timeZone), distinct),
+          this.repository.bucketStatsByCurrency(base, range, bucketSql(interval, range.timeZone), { distinct, utcDays: bucketsAreUtcDays(range) }),
           this.repository.additiveStatsByCurrency(base, { startMs: Math.max(0, range.startMs - length), endMs: range.startMs }),
         ]);
         const buckets = bucketsByCurrency.get(scope.currency) ?? new Map<string, StatSums>();
