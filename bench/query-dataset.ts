@@ -72,4 +72,5 @@ FROM (SELECT number, cityHash64(number, 0) % 100 AS r FROM numbers(${sqlNumber(o
   }
   await client.command({ query: `OPTIMIZE TABLE ${db}.voucher_stats_15m FINAL` }).catch(() => undefined);
   await client.command({ query: `OPTIMIZE TABLE ${db}.voucher_dimension_stats_15m FINAL` }).catch(() => undefined);
+  await client.command({ query: `OPTIMIZE TABLE ${db}.voucher_stats_1d FINAL` }).catch(() => undefined);
 }

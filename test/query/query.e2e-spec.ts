@@ -90,9 +90,21 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     await produceEvents(env.KAFKA_TOPIC, [redeemed(acc1, W, uid('o'))]);
     const paths = [perf(W), `/v1/analytics/vouchers/${W}/trends${period}`, `/v1/analytics/vouchers/${W}/customers${period}`];
     const uses = (body: any) => body?.performance?.total_uses ?? body?.summary?.total_period_uses ?? body?.customer_insights?.total_customers;
-    for (const path of paths) await eventually(() => get(query, path, key1), (r) => uses(r.body) === 1, 30_000);
+    const fetchRaw = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${query.port}${path}`, { headers: { authorization: `Bearer ${key1}` } });
+      return { type: res.headers.get('content-type'), text: await res.text() };
+    };
+    // The probe that first sees the event is a computed answer (an entry with it could only come from such a probe).
+    const computed: Array<{ type: string | null; text: string }> = [];
+    for (const path of paths) computed.push(await eventually(() => fetchRaw(path), (r) => uses(JSON.parse(r.text)) === 1, 30_000));
     const hitsBefore = await metricValue(query.port, 'query_cache_lookups_total', { result: 'hit' });
-    for (const path of paths) expect(uses((await get(query, path, key1)).body)).toBe(1);
+    // A hit is sent as the stored JSON text: the same bytes and content type as the computed answer.
+    for (const [i, path] of paths.entries()) {
+      const hit = await fetchRaw(path);
+      expect(hit.type).toBe(computed[i].type);
+      expect(hit.type).toMatch(/^application\/json/);
+      expect(hit.text).toBe(computed[i].text);
+    }
     expect(await metricValue(query.port, 'query_cache_lookups_total', { result: 'hit' })).toBe(hitsBefore + 3);
 
     await produceEvents(env.KAFKA_TOPIC, [redeemed(acc1, W, uid('o'), { customer_id: 'cus_new' })]);

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@app/config';
+import { registerCachedJsonSerializer } from './common/cache/response-cache';
 import { apiValidationPipe } from './common/errors/validation.pipe';
 import { registerHttpMetrics } from './common/http/http-metrics';
 import { setUpOpenApi } from './openapi';
@@ -22,6 +23,7 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(apiValidationPipe());
   registerHttpMetrics(app.getHttpAdapter().getInstance());
+  registerCachedJsonSerializer(app.getHttpAdapter().getInstance());
   setUpOpenApi(app);
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

@@ -1,7 +1,9 @@
 -- Per voucher and currency per UTC day: the additive figures only (no distinct counts, which
 -- merge faster from the small 15-minute states than from large daily ones on 18.16). Periods and
 -- UTC buckets read whole days here, 15-minute pieces from voucher_stats_15m and the rest raw:
--- 90 days is 90 rows instead of 8,640, and the voucher list reads 10x fewer rows.
+-- 90 days is 90 rows instead of 8,640, and the voucher list reads 10x fewer rows. A voucher has
+-- at most ~31 rows per monthly part, so granules of 256 rows (not 8,192) keep a one-voucher read
+-- from decoding thousands of other vouchers' states (7 ms → see BENCHMARKS.md for a 90-day read).
 CREATE TABLE IF NOT EXISTS {db}.voucher_stats_1d (
     account_id String,
     livemode UInt8,
@@ -20,7 +22,8 @@ CREATE TABLE IF NOT EXISTS {db}.voucher_stats_1d (
     last_used AggregateFunction(maxIf, DateTime, UInt8)
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(bucket)
-ORDER BY (account_id, livemode, voucher_id, currency, bucket);
+ORDER BY (account_id, livemode, voucher_id, currency, bucket)
+SETTINGS index_granularity = 256;
 
 -- The day is computed from the epoch seconds, so it is the UTC day whatever the server's zone.
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.voucher_stats_1d_mv TO {db}.voucher_stats_1d AS

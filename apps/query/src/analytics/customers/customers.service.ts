@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataVersions } from '@app/freshness';
 import type { Tenant } from '../../common/auth/api-key-store';
-import { ResponseCache } from '../../common/cache/response-cache';
+import { ResponseCache, type CachedJson } from '../../common/cache/response-cache';
 import { timePeriod } from '../../common/time/time-range';
 import { generatedAt, requestRange, tenantParts } from '../analytics-request';
 import type { AnalyticsQueryDto } from '../dto/analytics-query.dto';
@@ -27,7 +27,7 @@ export class CustomersService {
     private readonly versions: DataVersions,
   ) {}
 
-  async customers(tenant: Tenant, voucherId: string, query: AnalyticsQueryDto): Promise<CustomersResponseDto> {
+  async customers(tenant: Tenant, voucherId: string, query: AnalyticsQueryDto): Promise<CustomersResponseDto | CachedJson> {
     const range = requestRange(query);
     return this.cache.getOrCompute(
       {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataVersions } from '@app/freshness';
 import type { Tenant } from '../../common/auth/api-key-store';
-import { ResponseCache } from '../../common/cache/response-cache';
+import { ResponseCache, type CachedJson } from '../../common/cache/response-cache';
 import { formatInstant, timePeriod } from '../../common/time/time-range';
 import { generatedAt, requestRange, tenantParts } from '../analytics-request';
 import type { PerformanceQueryDto } from '../dto/analytics-query.dto';
@@ -31,7 +31,7 @@ export class PerformanceService {
     private readonly versions: DataVersions,
   ) {}
 
-  async performance(tenant: Tenant, voucherId: string, query: PerformanceQueryDto): Promise<PerformanceResponseDto> {
+  async performance(tenant: Tenant, voucherId: string, query: PerformanceQueryDto): Promise<PerformanceResponseDto | CachedJson> {
     const range = requestRange(query);
     const includeDetails = query.include_details === 'true';
     return this.cache.getOrCompute(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataVersions } from '@app/freshness';
 import type { Tenant } from '../../common/auth/api-key-store';
-import { ResponseCache } from '../../common/cache/response-cache';
+import { ResponseCache, type CachedJson } from '../../common/cache/response-cache';
 import { calendarDays, timePeriod } from '../../common/time/time-range';
 import { generatedAt, requestRange, tenantParts } from '../analytics-request';
 import type { TrendsQueryDto } from '../dto/analytics-query.dto';
@@ -31,7 +31,7 @@ export class TrendsService {
     private readonly versions: DataVersions,
   ) {}
 
-  async trends(tenant: Tenant, voucherId: string, query: TrendsQueryDto): Promise<TrendsResponseDto> {
+  async trends(tenant: Tenant, voucherId: string, query: TrendsQueryDto): Promise<TrendsResponseDto | CachedJson> {
     const range = requestRange(query);
     const interval = query.interval ?? 'day';
     const requested = new Set(query.metrics ?? DEFAULT_TREND_METRICS);

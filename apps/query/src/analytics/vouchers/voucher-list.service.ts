@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataVersions } from '@app/freshness';
 import type { Tenant } from '../../common/auth/api-key-store';
-import { ResponseCache } from '../../common/cache/response-cache';
+import { ResponseCache, type CachedJson } from '../../common/cache/response-cache';
 import { ValidationError } from '../../common/errors/api-error';
 import { timePeriod, type TimeRange } from '../../common/time/time-range';
 import { generatedAt, requestRange, tenantParts } from '../analytics-request';
@@ -37,7 +37,7 @@ export class VoucherListService {
     private readonly versions: DataVersions,
   ) {}
 
-  async list(tenant: Tenant, query: VoucherListQueryDto): Promise<VoucherListResponseDto> {
+  async list(tenant: Tenant, query: VoucherListQueryDto): Promise<VoucherListResponseDto | CachedJson> {
     const sort = query.sort ?? 'uses';
     const limit = query.limit ?? 20;
     const fingerprint = createHash('sha256')
