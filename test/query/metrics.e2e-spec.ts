@@ -202,7 +202,8 @@ describe('query metrics on hand-built events (real ClickHouse)', () => {
       ev('voucher.redeemed', '2024-05-05T10:00:00Z', cb({ customer_id: 'cusA', order_id: 'ordA1', order_amount: 10_000, discount_amount: 1_000, customer_segment: 'premium', customer_region: 'Europe' })),
       // cusB: first order ever is this redemption (also seen as order.completed) → new; latest segment vip
       ev('voucher.redeemed', '2024-05-05T11:00:00Z', cb({ customer_id: 'cusB', order_id: 'ordB1', order_amount: 20_000, discount_amount: 2_000, customer_segment: 'standard', customer_region: 'Europe' })),
-      ev('order.completed', '2024-05-05T11:01:00Z', { account_id: account, livemode: false, customer_id: 'cusB', order_id: 'ordB1', order_amount: 20_000, currency: 'USD' }),
+      // …the later sighting disagrees on the amount: the earliest one (20000) counts
+      ev('order.completed', '2024-05-05T11:01:00Z', { account_id: account, livemode: false, customer_id: 'cusB', order_id: 'ordB1', order_amount: 20_500, currency: 'USD' }),
       ev('voucher.redeemed', '2024-05-07T11:00:00Z', cb({ customer_id: 'cusB', order_id: 'ordB3', order_amount: 40_000, discount_amount: 4_000, customer_segment: 'vip', customer_region: 'Asia Pacific' })),
       ev('order.completed', '2024-05-20T11:00:00Z', { account_id: account, livemode: false, customer_id: 'cusB', order_id: 'ordB2', order_amount: 7_000, currency: 'USD' }),
       // cusC: ordered with another voucher first → returning; this redemption is rolled back

@@ -230,7 +230,11 @@ export function redemptionsByCurrencySql(db: string, scope: Scope, dailyFrom?: n
 /**
  * Customers of the voucher in the period, grouped by the segment and region of each customer's
  * latest redemption, with how many are new (first order ever for the account is one of these
- * redemptions) and their spend up to the end of the period in this currency.
+ * redemptions) and their spend up to the end of the period in this currency. An order seen more
+ * than once counts with its earliest sighting's time, amount and currency (argMin: deterministic,
+ * where `any` picked whichever part was read first when sightings disagreed).
+ * The ledger is filtered by an IN set of ~all the voucher's customers; letting 18.16 use that set
+ * for primary-key analysis cost more than it pruned (measured 1.18 s → 0.99 s without).
  */
 export function customerInsightsSql(db: string, scope: Required<Scope>, range: MsRange): string {
   const d = sqlIdentifier(db);
@@ -256,7 +260,7 @@ SELECT seg, reg, count() AS n_customers, sum(is_new) AS n_new, sum(spend) AS n_s
       substring(min(concat(toString(t + 10000000000000), '|', order_id)), 16) AS first_order,
       sumIf(amount, t < ${sqlNumber(range.endMs)} AND cur = ${sqlString(scope.currency)}) AS spend
     FROM (
-      SELECT customer_id, order_id, min(${eventMs}) AS t, any(order_amount) AS amount, any(currency) AS cur
+      SELECT customer_id, order_id, min(${eventMs}) AS t, argMin(order_amount, ${eventMs}) AS amount, argMin(currency, ${eventMs}) AS cur
       FROM ${d}.customer_orders
       WHERE account_id = ${sqlString(scope.accountId)} AND livemode = ${scope.livemode ? 1 : 0}
         AND customer_id IN (SELECT customer_id FROM ${d}.voucher_events WHERE ${redeemedWhere})
@@ -265,7 +269,8 @@ SELECT seg, reg, count() AS n_customers, sum(is_new) AS n_new, sum(spend) AS n_s
     GROUP BY customer_id
   ) USING customer_id
 )
-GROUP BY seg, reg`;
+GROUP BY seg, reg
+SETTINGS use_index_for_in_with_subqueries = 0`;
 }
 
 /** The account's vouchers with additive headline figures for a period, per voucher and currency. */
