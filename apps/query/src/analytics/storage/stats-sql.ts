@@ -182,22 +182,29 @@ export interface MergedStatsOptions extends Omit<StateSourceOptions, 'columns'> 
 /**
  * The statements that merge a period's states into figures per key, in this order: the sums
  * (from the daily rollup where allowed), then, when asked for, distinct orders and distinct
- * customers, each on its own. Merging one voucher's few thousand uniqExact states runs on a
- * single core in ClickHouse 18.16, so independent statements sent at once use both cores and
- * roughly halve the latency; the caller joins the rows on the group keys.
+ * customers, each on its own. Merging one voucher's few thousand uniqExact states gains little
+ * from a second thread in ClickHouse 18.16, so independent statements sent at once use both
+ * cores better; the caller joins the rows on the group keys.
  */
 export function mergedStatsQueries(db: string, scope: Scope, range: MsRange, options: MergedStatsOptions): string[] {
   const groupBy = [...options.keys.map((k) => k.name), ...(options.dimensions ? ['dimension', 'value'] : [])];
   const sums = SUM_STATES.map((c) => `sumMerge(${c}) AS n_${c}`);
   if (options.main) sums.push('sumMerge(validations_valid) AS n_validations_valid', 'toUInt32(minIfMerge(first_used)) AS first_used_s', 'toUInt32(maxIfMerge(last_used)) AS last_used_s');
-  const statements: Array<{ columns: StateColumn[]; select: string[] }> = [{ columns: options.main ? [...SUM_STATES, ...MAIN_STATES] : SUM_STATES, select: sums }];
+  const statements: Array<{ columns: StateColumn[]; select: string[]; settings?: string }> = [
+    { columns: options.main ? [...SUM_STATES, ...MAIN_STATES] : SUM_STATES, select: sums },
+  ];
   if (options.distinct) {
-    statements.push({ columns: ['orders'], select: ['uniqExactIfMerge(orders) AS n_orders'] });
-    statements.push({ columns: ['customers'], select: ['uniqExactIfMerge(customers) AS n_customers'] });
+    // One thread each: with two, each thread builds a set of nearly every distinct value (the
+    // states are spread over both) and the two sets are merged again; the statements run side
+    // by side instead (bench: p50 ~39-48 → ~37 ms for the performance statements together).
+    const settings = ' SETTINGS max_threads = 1';
+    statements.push({ columns: ['orders'], select: ['uniqExactIfMerge(orders) AS n_orders'], settings });
+    statements.push({ columns: ['customers'], select: ['uniqExactIfMerge(customers) AS n_customers'], settings });
   }
   const grouped = groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : '';
   return statements.map(
-    ({ columns, select }) => `SELECT ${[...groupBy, ...select].join(', ')} FROM (\n${stateSource(db, scope, range, { ...options, columns })}\n)${grouped}`,
+    ({ columns, select, settings }) =>
+      `SELECT ${[...groupBy, ...select].join(', ')} FROM (\n${stateSource(db, scope, range, { ...options, columns })}\n)${grouped}${settings ?? ''}`,
   );
 }
 
