@@ -7,26 +7,6 @@ import { ROOT, readText, readYaml } from './support';
 // Alert rules and the Grafana dashboard are parsed with Prometheus' own PromQL grammar, and every
 // metric (and label) they use is checked against the metrics the code defines.
 
-/**
- * Metrics of the query and export apps, as their branches define them (query: common/http,
- * common/cache, common/clickhouse, common/rate-limit; export-worker: export/*), listed here until
- * those branches are merged; then the same names are read from the code like ingest's. Only
- * `export_queue_waiting` is not defined by any branch yet (a gauge of the BullMQ wait list).
- * A name here that the merged code does not define is a dashboard panel that stays empty: keep
- * this list in step with the code.
- */
-const AGREED_METRICS: Record<string, string[]> = {
-  query_http_request_duration_seconds: ['method', 'route'],
-  query_http_requests_total: ['method', 'route', 'status'],
-  query_cache_lookups_total: ['endpoint', 'result'],
-  query_clickhouse_query_duration_seconds: ['query', 'outcome'],
-  query_rate_limiter_fallback_total: [],
-  export_duration_seconds: ['format'],
-  export_completed_total: ['format'],
-  export_failed_total: ['reason'],
-  export_rows_total: ['format'],
-  export_queue_waiting: [],
-};
 /** Exported by other processes: prom-client's default process metrics, redis_exporter. */
 const EXTERNAL_METRICS = /^(process_|nodejs_|redis_up$)/;
 /** Added by Prometheus / the Operator when scraping (target labels), and histogram buckets. */
@@ -58,8 +38,8 @@ function definedMetrics(): Map<string, string[]> {
 
 const DEFINED = definedMetrics();
 const base = (name: string) => name.replace(/_(bucket|count|sum)$/, '');
-const known = (name: string) => DEFINED.has(name) || DEFINED.has(base(name)) || base(name) in AGREED_METRICS || EXTERNAL_METRICS.test(name);
-const labelsOf = (name: string): string[] | undefined => DEFINED.get(name) ?? DEFINED.get(base(name)) ?? AGREED_METRICS[base(name)];
+const known = (name: string) => DEFINED.has(name) || DEFINED.has(base(name)) || EXTERNAL_METRICS.test(name);
+const labelsOf = (name: string): string[] | undefined => DEFINED.get(name) ?? DEFINED.get(base(name));
 
 interface Analysis {
   errors: string[];

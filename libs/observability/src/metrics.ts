@@ -11,8 +11,9 @@ export function counter<L extends string>(name: string, help: string, labelNames
   return new Counter({ name, help, labelNames, registers: [metricsRegistry] });
 }
 
-export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-  return new Gauge({ name, help, labelNames, registers: [metricsRegistry] });
+/** `collect`, when given, runs at each scrape (a value read from elsewhere, e.g. a queue's length). */
+export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = [], collect?: () => Promise<void> | void): Gauge<L> {
+  return new Gauge({ name, help, labelNames, registers: [metricsRegistry], ...(collect ? { collect } : {}) });
 }
 
 export function histogram<L extends string>(
