@@ -17,6 +17,7 @@ import {
   type Scope,
 } from '../apps/query/src/analytics/storage/stats-sql';
 import { bucketSql } from '../apps/query/src/analytics/trends/trend-buckets';
+import { openLoop, type OpenLoopResult } from './lib/open-loop';
 import { markdownTable, writeBenchmarkSection } from './lib/report';
 import { BENCH, benchPeriod, loadDataset } from './query-dataset';
 // autocannon ships no types; only its promise result and 'response' event are used here.
@@ -30,9 +31,11 @@ const { appCommand } = require('../scripts/app-command.js') as { appCommand: (ap
 const DB = process.env.BENCH_CLICKHOUSE_DATABASE ?? 'voucher_analytics_bench';
 const CH_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const KEY = 'sk_test_bench_only_key';
-const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 50);
-const CUSTOMER_RUNS = Number(process.env.BENCH_CUSTOMER_RUNS ?? 10);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 100);
+const CUSTOMER_RUNS = Number(process.env.BENCH_CUSTOMER_RUNS ?? 20);
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 10);
+const CACHED_RATE = Number(process.env.BENCH_CACHED_RATE ?? 3000);
+const OPEN_LOOP_RUNS = 3;
 
 const log = (m: string) => console.log(`[bench:query] ${m}`);
 
@@ -110,14 +113,33 @@ async function sql(query: string): Promise<string> {
   return text;
 }
 
-/** Cached throughput and latency at 50 connections (every response time recorded for exact percentiles). */
-async function warm(url: string): Promise<{ p50: number; p95: number; p99: number; rps: number; non2xx: number }> {
+interface CachedResult {
+  /** Closed loop: 50 connections, each sending its next request when the last answer arrives. */
+  max: { rps: number; p50: number; p95: number; p99: number; non2xx: number };
+  /** Open loop: CACHED_RATE requests/s offered on a steady schedule over 50 connections (median run, and every run's p95). */
+  atRate: OpenLoopResult & { p95s: number[] };
+}
+
+/**
+ * The cached path, two ways. Throughput: autocannon, 50 connections, closed loop (its latency is
+ * then 50 / throughput by construction: queueing, not service time). Latency: an open-loop run at
+ * the target rate over 50 connections (bench/lib/open-loop.ts), every response time recorded.
+ */
+async function cached(url: string): Promise<CachedResult> {
   await httpGet(url);
   const times: number[] = [];
   const instance = autocannon({ url, connections: 50, duration: WARM_SECONDS, headers: { authorization: `Bearer ${KEY}` } });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => times.push(responseTime));
   const result = await instance;
-  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rps: result.requests.average, non2xx: result.non2xx };
+  // Tails on this shared 2-core VM move from run to run: three runs, the one with the median p95 reported.
+  const runs: OpenLoopResult[] = [];
+  for (let i = 0; i < OPEN_LOOP_RUNS; i++) runs.push(await openLoop(url, { authorization: `Bearer ${KEY}` }, CACHED_RATE, WARM_SECONDS, 50));
+  runs.sort((x, y) => x.p95 - y.p95);
+  const atRate = { ...runs[Math.floor(runs.length / 2)], p95s: runs.map((r) => r.p95) };
+  return {
+    max: { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rps: result.requests.average, non2xx: result.non2xx },
+    atRate,
+  };
 }
 
 async function main(): Promise<void> {
@@ -135,8 +157,18 @@ async function main(): Promise<void> {
 
   const coldPort = 3950;
   const warmPort = 3951;
+  const hotWhere = `account_id = ${sqlString(BENCH.account)} AND livemode = 0 AND voucher_id = ${sqlString(BENCH.hotVoucher)} AND time >= toDateTime(${sqlNumber(range.startMs / 1000)}) AND time < toDateTime(${sqlNumber(range.endMs / 1000)})`;
+  const [hotFacts] = (
+    await sql(`SELECT count() AS events, uniqExactIf(customer_id, type = 'voucher.redeemed' AND currency = 'USD') AS customers,
+      (SELECT count() FROM customer_orders WHERE customer_id IN (SELECT customer_id FROM voucher_events WHERE ${hotWhere} AND type = 'voucher.redeemed' AND currency = 'USD')) AS ledger_rows
+      FROM voucher_events WHERE ${hotWhere}`)
+  )
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, string>);
+  const hot = { events: Number(hotFacts.events), customers: Number(hotFacts.customers), ledgerRows: Number(hotFacts.ledger_rows) };
   const cold = await startQueryApp(coldPort, false);
-  const cached = await startQueryApp(warmPort, true);
+  const cachedApp = await startQueryApp(warmPort, true);
 
   const requests = {
     performance: `performance?${params}`,
@@ -215,7 +247,10 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
     customers: '≤ 150',
   };
 
-  const latencyRows: Array<Array<string | number>> = [['endpoint (hot voucher, 90 days)', 'uncached p50 / p95 / p99 ms', 'target p95 ms', 'cached p50 / p95 / p99 ms', 'cached req/s (50 conns)', 'cached target']];
+  const latencyRows: Array<Array<string | number>> = [['endpoint (hot voucher, 90 days)', 'uncached p50 / p95 / p99 ms', 'target p95 ms']];
+  const cachedRows: Array<Array<string | number>> = [
+    ['endpoint (hot voucher, 90 days)', `cached at ${CACHED_RATE.toLocaleString('en')} req/s offered: p50 / p95 / p99 ms (target p95 ≤ 5)`, 'cached max req/s, 50 conns (target ≥ 3,000)', 'closed-loop p50 / p95 / p99 ms at max'],
+  ];
   const peerRows: Array<Array<string | number>> = [
     ['endpoint', 'service uncached p50 ms', 'peer (a) same SQL direct p50 ms', 'service / (a) (target ≤ 1.3)', 'peer (b) raw-table SQL p50 ms', '(b) / service (target ≥ 1; additive ≥ 5)'],
   ];
@@ -224,31 +259,36 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
     const url = (port: number) => `http://127.0.0.1:${port}/v1/analytics/vouchers/${BENCH.hotVoucher}/${requests[name]}`;
     log(`${name}: uncached service, peer (a), peer (b), interleaved ×${runs}`);
     const [service, a, b] = await timeInterleaved(runs, [() => httpGet(url(coldPort)), peerA[name], peerB[name]]);
-    log(`${name}: cached, 50 connections for ${WARM_SECONDS} s`);
-    const w = await warm(url(warmPort));
+    log(`${name}: cached, 50 connections: closed loop ${WARM_SECONDS} s, then ${CACHED_RATE} req/s for ${WARM_SECONDS} s`);
+    const w = await cached(url(warmPort));
     const s50 = percentile(service, 50);
-    latencyRows.push([
+    latencyRows.push([name, `${ms(s50)} / ${ms(percentile(service, 95))} / ${ms(percentile(service, 99))}`, targets[name]]);
+    const failed = w.max.non2xx + w.atRate.non2xx + w.atRate.errors;
+    cachedRows.push([
       name,
-      `${ms(s50)} / ${ms(percentile(service, 95))} / ${ms(percentile(service, 99))}`,
-      targets[name],
-      `${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)}${w.non2xx ? ` (${w.non2xx} non-2xx)` : ''}`,
-      Math.round(w.rps),
-      'p95 ≤ 5 ms, ≥ 3,000 req/s',
+      `${ms(w.atRate.p50)} / ${ms(w.atRate.p95)} / ${ms(w.atRate.p99)} (p95 of each run: ${w.atRate.p95s.map(ms).join(', ')})${failed ? ` (${failed} failed)` : ''}`,
+      Math.round(w.max.rps),
+      `${ms(w.max.p50)} / ${ms(w.max.p95)} / ${ms(w.max.p99)}`,
     ]);
     const a50 = percentile(a, 50);
     const b50 = percentile(b, 50);
     peerRows.push([name, ms(s50), ms(a50), (s50 / a50).toFixed(2), ms(b50), (b50 / s50).toFixed(2)]);
   }
   cold.kill('SIGTERM');
-  cached.kill('SIGTERM');
+  cachedApp.kill('SIGTERM');
 
   writeBenchmarkSection(
     'query',
     'Query API (npm run bench:query)',
-    `Dataset generated inside ClickHouse into \`${DB}\`: ${BENCH.events.toLocaleString('en')} events over ${BENCH.days} days, ${BENCH.vouchers.toLocaleString('en')} vouchers, ${BENCH.customers.toLocaleString('en')} customers; hot voucher \`${BENCH.hotVoucher}\` ≈200k events (≈181k distinct customers). Requests: hot voucher, ${period.startDate} … ${period.endDate} (90 days), default currency, UTC.
-Uncached = a query app with QUERY_CACHE_ENABLED=false, ${COLD_RUNS} sequential requests (${CUSTOMER_RUNS} for customers) after one warm-up; cached = autocannon, 50 connections, ${WARM_SECONDS} s, every response time recorded. Rate limiter active (limits raised) on both.
+    `Dataset generated inside ClickHouse into \`${DB}\`: ${BENCH.events.toLocaleString('en')} events over ${BENCH.days} days, ${BENCH.vouchers.toLocaleString('en')} vouchers, ${BENCH.customers.toLocaleString('en')} customers; hot voucher \`${BENCH.hotVoucher}\`: ${hot.events.toLocaleString('en')} events in the period, ${hot.customers.toLocaleString('en')} distinct customers in the default currency (whose ledger holds ${hot.ledgerRows.toLocaleString('en')} order sightings). Requests: hot voucher, ${period.startDate} … ${period.endDate} (90 days), default currency, UTC.
+
+Uncached = a query app with QUERY_CACHE_ENABLED=false, ${COLD_RUNS} sequential requests (${CUSTOMER_RUNS} for customers) after one warm-up. Rate limiter active (limits raised) on both apps.
 
 ${markdownTable(latencyRows)}
+
+Cached = a second query app with the cache on. Throughput: autocannon, 50 connections, ${WARM_SECONDS} s, closed loop (each connection sends its next request when the answer arrives, so its latency is 50 / throughput: queueing at saturation). Latency: ${OPEN_LOOP_RUNS} open-loop runs offering ${CACHED_RATE.toLocaleString('en')} req/s on a steady schedule over 50 keep-alive connections for ${WARM_SECONDS} s each, each latency measured from the request's scheduled time; the run with the median p95 is reported (autocannon's own rate option sends each second's quota in one burst). The load generator runs on the same 2 cores as the service, Redis and ClickHouse.
+
+${markdownTable(cachedRows)}
 
 Peers, measured in the same run, interleaved request by request with the service (p50 of sequential runs): (a) the statements the service sends for the request, in the same order and parallelism, posted straight to ClickHouse's HTTP interface; (b) a straightforward query over the raw \`voucher_events\` table computing the same figures.
 

@@ -1,0 +1,79 @@
+import http from 'node:http';
+
+export interface OpenLoopResult {
+  requests: number;
+  non2xx: number;
+  errors: number;
+  /** Requests completed per second over the run. */
+  achievedRps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+/**
+ * Latency at a fixed offered load: requests are sent on a steady schedule (rate per second) over
+ * at most `connections` keep-alive connections, whether earlier ones have answered or not, and
+ * each latency is measured from the request's scheduled time, so a stall shows up in every
+ * request it delays (no coordinated omission).
+ *
+ * autocannon is the closed-loop tool used for throughput; its own rate option sends each second's
+ * quota in a burst at the start of the second, which measures burst queueing rather than latency
+ * at a rate.
+ */
+export async function openLoop(url: string, headers: Record<string, string>, ratePerSecond: number, seconds: number, connections: number): Promise<OpenLoopResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const total = Math.round(ratePerSecond * seconds);
+  const intervalMs = 1000 / ratePerSecond;
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let settled = 0;
+  let sent = 0;
+  const started = performance.now();
+
+  await new Promise<void>((resolve) => {
+    const settle = () => {
+      if (++settled === total) resolve();
+    };
+    const send = (scheduledAt: number) => {
+      const request = http.get(url, { agent, headers }, (response) => {
+        response.resume();
+        response.on('end', () => {
+          latencies.push(performance.now() - scheduledAt);
+          if (response.statusCode !== 200) non2xx++;
+          settle();
+        });
+      });
+      request.on('error', () => {
+        errors++;
+        settle();
+      });
+    };
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && started + sent * intervalMs <= now) {
+        send(started + sent * intervalMs);
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const elapsedS = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: total,
+    non2xx,
+    errors,
+    achievedRps: latencies.length / elapsedS,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+  };
+}
