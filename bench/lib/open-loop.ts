@@ -25,8 +25,15 @@ function percentile(sorted: number[], p: number): number {
  * quota in a burst at the start of the second, which measures burst queueing rather than latency
  * at a rate.
  */
-export async function openLoop(url: string, headers: Record<string, string>, ratePerSecond: number, seconds: number, connections: number): Promise<OpenLoopResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+export async function openLoop(
+  url: string,
+  headers: Record<string, string>,
+  ratePerSecond: number,
+  seconds: number,
+  connections: number,
+  sharedAgent?: http.Agent,
+): Promise<OpenLoopResult> {
+  const agent = sharedAgent ?? new http.Agent({ keepAlive: true, maxSockets: connections });
   const total = Math.round(ratePerSecond * seconds);
   const intervalMs = 1000 / ratePerSecond;
   const latencies: number[] = [];
@@ -65,7 +72,7 @@ export async function openLoop(url: string, headers: Record<string, string>, rat
     tick();
   });
   const elapsedS = (performance.now() - started) / 1000;
-  agent.destroy();
+  if (!sharedAgent) agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
     requests: total,
@@ -76,4 +83,39 @@ export async function openLoop(url: string, headers: Record<string, string>, rat
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
   };
+}
+
+/**
+ * The same measurement in a fresh child process: the benchmark process has a large heap by the
+ * time it gets here (peers, autocannon's per-response times), and its garbage collection pauses
+ * would delay the generator's timers and reads and be counted as the service's latency.
+ */
+export async function openLoopInChild(url: string, headers: Record<string, string>, ratePerSecond: number, seconds: number, connections: number): Promise<OpenLoopResult> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, JSON.stringify({ url, headers, ratePerSecond, seconds, connections })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`open-loop generator exited with ${code}`);
+  return JSON.parse(out) as OpenLoopResult;
+}
+
+if (require.main === module) {
+  const { url, headers, ratePerSecond, seconds, connections } = JSON.parse(process.argv[2]) as {
+    url: string;
+    headers: Record<string, string>;
+    ratePerSecond: number;
+    seconds: number;
+    connections: number;
+  };
+  // One untimed second first, on the same connections: opens them and warms the client up.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  void openLoop(url, headers, ratePerSecond, 1, connections, agent)
+    .then(() => openLoop(url, headers, ratePerSecond, seconds, connections, agent))
+    .then((result) => {
+      agent.destroy();
+      process.stdout.write(JSON.stringify(result));
+    });
 }
