@@ -6,4 +6,4 @@ export { signWebhook, verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from './webhook-
 export { toStatusBody, humanFileSize, downloadUrl, type ExportStatusBody, type DownloadLinkOptions } from './status-body';
 export { bucketDates, resolveRelativeWindow, isoSeconds } from './time-window';
 export { exportQueueOptions, createRedis, EXPORT_QUEUE_PREFIX, type QueueConfig } from './queue';
-export { buildExportRecord, enqueueExport, newExportId, newScheduleId } from './new-export';
+export { buildExportRecord, enqueueExport, newExportId, newScheduleId, submitExport } from './new-export';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { ExportStore } from './export-store';
 import { JOB, type ExportJobData, type ExportRecord, type ExportSpec } from './export.types';
 
 export const newExportId = () => `export_${randomBytes(8).toString('hex')}`;
@@ -32,4 +33,27 @@ export function buildExportRecord(
 export async function enqueueExport(queue: Queue, exportId: string): Promise<void> {
   const data: ExportJobData = { export_id: exportId };
   await queue.add(JOB.export, data, { jobId: exportId });
+}
+
+/**
+ * Stores a new export and enqueues its job, for a client waiting on the answer. If the job cannot
+ * be enqueued after the record was stored (Redis lost between the two calls, queue refusing),
+ * the record is marked failed (best effort) before the error goes back to the client, so it is
+ * not listed as queued for ever with no job behind it. (Schedule ticks do not use this: their
+ * job is retried by BullMQ and enqueues the same export id again.)
+ */
+export async function submitExport(store: Pick<ExportStore, 'create' | 'transition'>, queue: Pick<Queue, 'add'>, record: ExportRecord): Promise<void> {
+  await store.create(record);
+  try {
+    await enqueueExport(queue as Queue, record.export_id);
+  } catch (err) {
+    await store
+      .transition(record.export_id, ['queued'], {
+        status: 'failed',
+        error: { code: 'EXPORT_FAILED', message: 'The export could not be queued; create it again' },
+        failed_at: new Date().toISOString(),
+      })
+      .catch(() => undefined);
+    throw err;
+  }
 }

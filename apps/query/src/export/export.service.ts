@@ -6,7 +6,7 @@ import { sqlString, sqlStringList } from '@app/clickhouse';
 import {
   buildExportRecord,
   CONTENT_TYPES,
-  enqueueExport,
+  submitExport,
   exportFileName,
   ExportStore,
   toStatusBody,
@@ -59,10 +59,7 @@ export class ExportService implements OnModuleDestroy {
   async create(tenant: Tenant, body: CreateExportDto): Promise<ExportCreatedDto> {
     const spec = await this.resolveSpec(tenant, body);
     const record = buildExportRecord(spec, { account_id: tenant.accountId, livemode: tenant.livemode });
-    await storeCall(async () => {
-      await this.store.create(record);
-      await enqueueExport(this.queue, record.export_id);
-    });
+    await storeCall(() => submitExport(this.store, this.queue, record));
     return {
       export_id: record.export_id,
       status: 'processing',
