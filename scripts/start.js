@@ -13,6 +13,8 @@ const env = { ...process.env };
 const DEMO_KEY = 'sk_test_demo_only_not_a_secret';
 const demoKey = !env.API_KEYS && !env.API_KEYS_FILE ? DEMO_KEY : undefined;
 if (demoKey) env.API_KEYS = `${demoKey}:acc_demo`;
+// Local development: webhook receivers usually listen on this machine (production keeps the default, off).
+env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ??= 'true';
 const port = env.PORT || '3000';
 const children = [];
 

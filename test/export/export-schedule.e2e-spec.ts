@@ -47,6 +47,8 @@ describe('scheduled exports and signed webhooks (real Redis, BullMQ job schedule
       EXPORT_DIR: exportDir(),
       WEBHOOK_SIGNING_SECRET: SECRET,
       WEBHOOK_BACKOFF_MS: '200',
+      // The receiver listens on 127.0.0.1; by default webhooks may only reach public addresses.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     };
     [query, worker] = await Promise.all([startApp('query', env), startApp('export-worker', env)]);
     api = new Api(query.port, key);

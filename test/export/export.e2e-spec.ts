@@ -20,12 +20,14 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
   const keyLimit = testKey('rl');
   // A second key of account A keeps keyA under the 10/min creation limit.
   const keyA2 = testKey('a2');
+  // Schedule creation shares the export group's 10/min limit: the webhook test has its own key.
+  const keyHooks = testKey('hooks');
   // Export creation is limited to 10/min per key: the error-case test spreads over its own keys.
   const errorKeys = Array.from({ length: 16 }, () => testKey('err'));
   const data = dataset(accountA);
   const dir = exportDir();
   const env = {
-    API_KEYS: [`${keyA}:${accountA}`, `${keyA2}:${accountA}`, `${keyB}:${accountB}`, `${keyLimit}:${accountA}`, ...errorKeys.map((k) => `${k}:${accountA}`)].join(','),
+    API_KEYS: [`${keyA}:${accountA}`, `${keyA2}:${accountA}`, `${keyB}:${accountB}`, `${keyLimit}:${accountA}`, `${keyHooks}:${accountA}`, ...errorKeys.map((k) => `${k}:${accountA}`)].join(','),
     EXPORT_QUEUE_NAME: uid('exports'),
     EXPORT_DIR: dir,
     EXPORT_MAX_RECORDS: '50',
@@ -300,6 +302,17 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
     }
     const noKey = await api.post('/v1/analytics/export', request('csv'), '');
     expect(noKey.status).toBe(401);
+  });
+
+  it('refuses a schedule whose webhook points to a loopback, private or metadata address (default settings)', async () => {
+    const base = { name: 'x', cron: '0 6 * * 1', export: { voucher_ids: [data.v1], metrics: ['uses'], time_period: 'last_7_days' } };
+    for (const webhook_url of ['http://127.0.0.1:9000/hook', 'http://localhost/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/', 'http://10.0.0.8/']) {
+      const res = await api.post('/v1/analytics/export/schedules', { ...base, webhook_url }, keyHooks);
+      expect([webhook_url, res.status, res.body.error.code, res.body.error.details.parameter]).toEqual([webhook_url, 400, 'VALIDATION_ERROR', 'webhook_url']);
+    }
+    const ok = await api.post('/v1/analytics/export/schedules', { ...base, webhook_url: 'https://hooks.example.com/exports' }, keyHooks);
+    expect(ok.status).toBe(201);
+    expect((await api.request('DELETE', `/v1/analytics/export/schedules/${ok.body.schedule_id}`, undefined, keyHooks)).status).toBe(204);
   });
 
   it('rate limits export creation at 10 per minute per key with the standard headers', async () => {

@@ -106,6 +106,8 @@ export const configSchema = z.object({
   WEBHOOK_ATTEMPTS: int(5, 1),
   WEBHOOK_BACKOFF_MS: int(1_000, 0),
   WEBHOOK_TIMEOUT_MS: int(5_000, 100),
+  /** Let webhooks reach loopback and private addresses (local development and tests only). */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool(false),
   /** Fault injection for tests only: pause this long after each chunk written (makes exports slow). */
   EXPORT_FAULT_CHUNK_DELAY_MS: int(0, 0),
 });

@@ -7,3 +7,4 @@ export { toStatusBody, humanFileSize, downloadUrl, type ExportStatusBody, type D
 export { bucketDates, resolveRelativeWindow, isoSeconds } from './time-window';
 export { exportQueueOptions, createRedis, EXPORT_QUEUE_PREFIX, type QueueConfig } from './queue';
 export { buildExportRecord, enqueueExport, newExportId, newScheduleId, submitExport } from './new-export';
+export { isPublicAddress, postWebhook, webhookUrlProblem, WebhookTargetRefused } from './webhook-target';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ExportStore, JOB, signWebhook, toStatusBody, WEBHOOK_SIGNATURE_HEADER, type WebhookJobData } from '@app/export-core';
+import { ExportStore, JOB, postWebhook, signWebhook, toStatusBody, WEBHOOK_SIGNATURE_HEADER, type WebhookJobData } from '@app/export-core';
 import { counter } from '@app/observability';
 import { EXPORT_QUEUE } from './export-worker.providers';
 
@@ -45,20 +45,18 @@ export class WebhookNotifier {
     let status: number | undefined;
     let error: string | undefined;
     try {
-      const res = await fetch(record.webhook_url, {
-        method: 'POST',
-        headers: {
+      // Only public addresses unless WEBHOOK_ALLOW_PRIVATE_NETWORKS (see webhook-target.ts); no redirects.
+      status = await postWebhook(
+        record.webhook_url,
+        {
           'content-type': 'application/json',
           [WEBHOOK_SIGNATURE_HEADER]: signWebhook(body, this.config.WEBHOOK_SIGNING_SECRET),
           'x-voucher-event': `export.${record.status}`,
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.WEBHOOK_TIMEOUT_MS),
-      });
-      status = res.status;
-      await res.body?.cancel();
-      if (res.ok) {
+        { timeoutMs: this.config.WEBHOOK_TIMEOUT_MS, allowPrivateNetworks: this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
+      );
+      if (status >= 200 && status < 300) {
         await this.store.transition(record.export_id, [], {
           webhook: { url: record.webhook_url, status: 'delivered', attempts, last_status_code: status, delivered_at: new Date().toISOString() },
         });

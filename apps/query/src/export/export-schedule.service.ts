@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { CronExpressionParser } from 'cron-parser';
-import { ExportStore, JOB, newScheduleId, type ScheduledExportJobData, type ScheduleRecord } from '@app/export-core';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { ExportStore, JOB, newScheduleId, webhookUrlProblem, type ScheduledExportJobData, type ScheduleRecord } from '@app/export-core';
 import { parseTimeZone, ValidationError, type Tenant } from '../common';
 import type { CreateScheduleDto, ScheduleDto } from './export.dto';
 import { ScheduleNotFoundError } from './export.errors';
@@ -21,6 +22,7 @@ function assertCron(cron: string, tz: string): void {
 @Injectable()
 export class ExportScheduleService {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: ExportStore,
     @Inject(EXPORT_QUEUE) private readonly queue: Queue,
     private readonly exports: ExportService,
@@ -29,6 +31,9 @@ export class ExportScheduleService {
   async create(tenant: Tenant, body: CreateScheduleDto): Promise<ScheduleDto> {
     const timezone = parseTimeZone(body.timezone);
     assertCron(body.cron, timezone);
+    // Literal private hosts are refused here; names are checked again at each delivery's lookup.
+    const webhookProblem = body.webhook_url ? webhookUrlProblem(body.webhook_url, this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) : undefined;
+    if (webhookProblem) throw new ValidationError('webhook_url', webhookProblem);
     const { time_period: window, ...exportBody } = body.export;
     const spec = await this.exports.resolveSpec(tenant, exportBody, false);
     const schedule: ScheduleRecord = {
