@@ -4,7 +4,8 @@
 # of a cluster `analytics`, on private ports, under .local/cluster-check (deleted afterwards).
 # Applies the migrations with { cluster: 'analytics' } twice (idempotent), inserts events for many
 # accounts through the Distributed table, and checks: each account on exactly one shard, every
-# rollup read through Distributed equal to a recomputation from the raw events, event_ids complete.
+# rollup read through Distributed equal to a recomputation from the raw events (the daily rollup
+# and its coverage row included), event_ids complete.
 #
 #   bash deploy/local/cluster-check.sh
 #
@@ -97,6 +98,13 @@ expected=$(q "SELECT account_id, voucher_id, countIf(type = 'voucher.redeemed'),
 actual=$(q "SELECT account_id, voucher_id, sumMerge(redeemed), sumMerge(rolled_back_discount), uniqExactIfMerge(customers)
    FROM $DB.voucher_stats_15m GROUP BY account_id, voucher_id ORDER BY account_id, voucher_id FORMAT TSV")
 [ "$expected" = "$actual" ] || fail "voucher_stats_15m through Distributed differs from the raw events"
+expected=$(q "SELECT account_id, voucher_id, countIf(type = 'voucher.redeemed'), sumIf(order_amount, type = 'voucher.redeemed'), countIf(type = 'voucher.validated' AND result = 'valid')
+   FROM $DB.voucher_events GROUP BY account_id, voucher_id ORDER BY account_id, voucher_id FORMAT TSV")
+actual=$(q "SELECT account_id, voucher_id, sumMerge(redeemed), sumMerge(redeemed_order_amount), sumMerge(validations_valid)
+   FROM $DB.voucher_stats_1d GROUP BY account_id, voucher_id ORDER BY account_id, voucher_id FORMAT TSV")
+[ "$expected" = "$actual" ] || fail "voucher_stats_1d through Distributed differs from the raw events"
+# Migrated before any event: the daily rollup is complete from the epoch (one coverage row, on the migrating node's shard).
+[ "$(q "SELECT count(), toUInt32(max(complete_from)) FROM $DB.rollup_coverage FORMAT TSV")" = "$(printf '1\t0')" ] || fail "rollup_coverage is not one row complete from the epoch"
 orders=$(q "SELECT count() FROM (SELECT account_id, customer_id, order_id FROM $DB.customer_orders GROUP BY account_id, customer_id, order_id)")
 raw_orders=$(q "SELECT uniqExact(account_id, customer_id, order_id) FROM $DB.voucher_events WHERE type IN ('voucher.redeemed', 'order.completed')")
 [ "$orders" = "$raw_orders" ] || fail "customer_orders $orders vs raw $raw_orders"
