@@ -106,9 +106,12 @@ describe('query API errors, rate limits and degraded modes', () => {
     expect(customers.headers.get('x-ratelimit-remaining')).toBe('49');
   });
 
-  it('INTERNAL_ERROR when ClickHouse rejects a query (never the SQL or a stack)', async () => {
-    const broken = await startQuery([[key, account]], { CLICKHOUSE_DATABASE: 'no_such_database_here', QUERY_CACHE_ENABLED: 'false' });
+  it('INTERNAL_ERROR when ClickHouse rejects a query (never the SQL or a stack); not ready until the schema is migrated', async () => {
+    const broken = await startQuery([[key, account]], { CLICKHOUSE_DATABASE: 'no_such_database_here', QUERY_CACHE_ENABLED: 'false' }, { waitReady: false });
     apps.push(broken);
+    await eventually(() => get(broken, '/health/live'), (r) => r.status === 200);
+    // ClickHouse answers, but the database the app reads has no migrations: not ready for traffic.
+    expect(await get(broken, '/health/ready')).toMatchObject({ status: 503, body: { status: 'unavailable', checks: { clickhouse: 'schema behind', redis: 'up' } } });
     const res = await get(broken, perf(), key);
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });

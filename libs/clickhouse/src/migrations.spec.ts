@@ -1,6 +1,13 @@
-import { loadMigrations, splitStatements } from './migrations';
+import { latestMigrationVersion, loadMigrations, splitStatements } from './migrations';
 
 describe('migrations', () => {
+  it('knows the highest version it ships (what readiness requires of a database)', () => {
+    const versions = loadMigrations('db').map((m) => m.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(latestMigrationVersion()).toBe(versions.at(-1));
+    expect(latestMigrationVersion()).toBeGreaterThanOrEqual(2);
+  });
+
   it('splits on statement-ending semicolons and drops comment lines', () => {
     expect(splitStatements('-- note; not a statement\nCREATE TABLE a (x String);\n\nSELECT 1;\n')).toEqual([
       'CREATE TABLE a (x String)',

@@ -45,6 +45,11 @@ export function loadMigrations(database: string, options: MigrationOptions = {},
     }));
 }
 
+/** The highest migration version this build ships: a database below it is missing schema the code reads. */
+export function latestMigrationVersion(dir = MIGRATIONS_DIR): number {
+  return Math.max(0, ...readdirSync(dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).map((f) => Number(f.slice(0, 4))));
+}
+
 /** The database and migration-ledger DDL; in cluster mode on every node, the ledger one replicated table. */
 export function ledgerStatements(database: string, options: MigrationOptions = {}): string[] {
   const db = sqlIdentifier(database);

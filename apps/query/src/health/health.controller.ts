@@ -2,16 +2,23 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
+import { latestMigrationVersion } from '@app/clickhouse';
 import { ClickHouseReader } from '../common/clickhouse/clickhouse-reader';
 import { REDIS } from '../common/redis/redis.provider';
 
 /**
- * Readiness: ClickHouse is required (no answer is possible without it); Redis only accelerates,
- * so without it the service is "degraded" but still ready to take traffic.
+ * Readiness: ClickHouse is required (no answer is possible without it), with the schema this
+ * build reads: ingest applies the migrations, and until it has, a query pod would answer 500s
+ * ("schema behind"). Redis only accelerates, so without it the service is "degraded" but still
+ * ready to take traffic.
  */
 @ApiExcludeController()
 @Controller('health')
 export class HealthController {
+  private readonly requiredSchema = latestMigrationVersion();
+  /** Once current, the schema stays current (migrations only move forward): no query per probe. */
+  private schemaCurrent = false;
+
   constructor(
     private readonly clickhouse: ClickHouseReader,
     @Inject(REDIS) private readonly redis: Redis,
@@ -24,12 +31,14 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const [clickhouse, redis] = await Promise.all([
+    const [reachable, redis] = await Promise.all([
       this.clickhouse.ping(),
       this.redis.ping().then((r) => r === 'PONG', () => false),
     ]);
-    const checks = { clickhouse: clickhouse ? 'up' : 'down', redis: redis ? 'up' : 'down' };
-    if (!clickhouse) {
+    if (reachable && !this.schemaCurrent) this.schemaCurrent = (await this.clickhouse.schemaVersion()) >= this.requiredSchema;
+    const clickhouse = !reachable ? 'down' : this.schemaCurrent ? 'up' : 'schema behind';
+    const checks = { clickhouse, redis: redis ? 'up' : 'down' };
+    if (clickhouse !== 'up') {
       reply.status(503);
       return { status: 'unavailable', checks };
     }
