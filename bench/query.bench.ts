@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createClickHouse, sqlNumber, sqlString } from '@app/clickhouse';
 import {
+  CURRENCY_KEY,
   customerInsightsSql,
   dailyCoverageSql,
   mergedStatsQueries,
@@ -18,6 +19,7 @@ import {
 } from '../apps/query/src/analytics/storage/stats-sql';
 import { bucketSql } from '../apps/query/src/analytics/trends/trend-buckets';
 import { openLoopInChild, type OpenLoopResult } from './lib/open-loop';
+import { percentile } from './lib/percentile';
 import { markdownTable, writeBenchmarkSection } from './lib/report';
 import { BENCH, benchPeriod, loadDataset } from './query-dataset';
 // autocannon ships no types; only its promise result and 'response' event are used here.
@@ -38,11 +40,6 @@ const CACHED_RATE = Number(process.env.BENCH_CACHED_RATE ?? 3000);
 const OPEN_LOOP_RUNS = 3;
 
 const log = (m: string) => console.log(`[bench:query] ${m}`);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
@@ -113,6 +110,14 @@ async function sql(query: string): Promise<string> {
   return text;
 }
 
+/** The rows of a JSONEachRow answer. */
+async function sqlRows<T>(query: string): Promise<T[]> {
+  return (await sql(query))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}
+
 interface CachedResult {
   /** Closed loop: 50 connections, each sending its next request when the last answer arrives. */
   max: { rps: number; p50: number; p95: number; p99: number; non2xx: number };
@@ -158,14 +163,9 @@ async function main(): Promise<void> {
   const coldPort = 3950;
   const warmPort = 3951;
   const hotWhere = `account_id = ${sqlString(BENCH.account)} AND livemode = 0 AND voucher_id = ${sqlString(BENCH.hotVoucher)} AND time >= toDateTime(${sqlNumber(range.startMs / 1000)}) AND time < toDateTime(${sqlNumber(range.endMs / 1000)})`;
-  const [hotFacts] = (
-    await sql(`SELECT count() AS events, uniqExactIf(customer_id, type = 'voucher.redeemed' AND currency = 'USD') AS customers,
+  const [hotFacts] = await sqlRows<Record<string, string>>(`SELECT count() AS events, uniqExactIf(customer_id, type = 'voucher.redeemed' AND currency = 'USD') AS customers,
       (SELECT count() FROM customer_orders WHERE customer_id IN (SELECT customer_id FROM voucher_events WHERE ${hotWhere} AND type = 'voucher.redeemed' AND currency = 'USD')) AS ledger_rows
-      FROM voucher_events WHERE ${hotWhere}`)
-  )
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, string>);
+      FROM voucher_events WHERE ${hotWhere}`);
   const hot = { events: Number(hotFacts.events), customers: Number(hotFacts.customers), ledgerRows: Number(hotFacts.ledger_rows) };
   const cold = await startQueryApp(coldPort, false);
   const cachedApp = await startQueryApp(warmPort, true);
@@ -179,27 +179,26 @@ async function main(): Promise<void> {
   type Name = keyof typeof requests;
 
   // Peer (a): the statements the service sends for each request, in the same order and parallelism.
-  const [coverage] = (await sql(dailyCoverageSql(DB))).trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { n: string; complete_from_s: number });
+  const [coverage] = await sqlRows<{ n: string; complete_from_s: number }>(dailyCoverageSql(DB));
   if (coverage && Number(coverage.n) > 0) dailyFrom = coverage.complete_from_s * 1000;
   log(`daily rollup complete from ${Number.isFinite(dailyFrom) ? new Date(dailyFrom).toISOString() : 'never'}`);
   const resolveSql = () => Promise.all([sql(voucherMetaSql(DB, scopeBase)), sql(redemptionsByCurrencySql(DB, scopeBase, dailyFrom))]);
   const day = bucketSql('day', 'UTC');
-  const byCurrency = { name: 'currency', bucket: 'currency', raw: 'currency' };
   const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
   const peerA: Record<Name, () => Promise<unknown>> = {
     performance: () =>
-      Promise.all([resolveSql(), merged(scopeBase, range, { keys: [byCurrency], distinct: true, main: true })]),
+      Promise.all([resolveSql(), merged(scopeBase, range, { keys: [CURRENCY_KEY], distinct: true, main: true })]),
     trends: () =>
       Promise.all([
         resolveSql(),
-        merged(scopeBase, range, { keys: [byCurrency, dayKey], distinct: true }),
-        merged(scopeBase, prev, { keys: [byCurrency], distinct: false }),
+        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: true }),
+        merged(scopeBase, prev, { keys: [CURRENCY_KEY], distinct: false }),
       ]),
     'trends (additive: uses,discount)': () =>
       Promise.all([
         resolveSql(),
-        merged(scopeBase, range, { keys: [byCurrency, dayKey], distinct: false }),
-        merged(scopeBase, prev, { keys: [byCurrency], distinct: false }),
+        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: false }),
+        merged(scopeBase, prev, { keys: [CURRENCY_KEY], distinct: false }),
       ]),
     customers: async () => {
       await resolveSql();

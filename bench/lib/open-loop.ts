@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { percentile } from './percentile';
 
 export interface OpenLoopResult {
   requests: number;
@@ -9,10 +10,6 @@ export interface OpenLoopResult {
   p50: number;
   p95: number;
   p99: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
 /**
@@ -73,7 +70,6 @@ export async function openLoop(
   });
   const elapsedS = (performance.now() - started) / 1000;
   if (!sharedAgent) agent.destroy();
-  latencies.sort((a, b) => a - b);
   return {
     requests: total,
     non2xx,

@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { ClickHouseReader } from '../../common/clickhouse/clickhouse-reader';
 import { ZERO_SUMS, type StatSums } from '../metrics/metric-definitions';
 import {
+  CURRENCY_KEY,
   customerInsightsSql,
   dailyCoverageSql,
+  groupColumns,
   mergedStatsQueries,
   redemptionsByCurrencySql,
   voucherListSql,
@@ -29,8 +31,6 @@ function sums(row: Row): StatSums {
     customers: big(row.n_customers),
   };
 }
-
-const CURRENCY_KEY = { name: 'currency', bucket: 'currency', raw: 'currency' };
 
 function mainStats(row: Row): MainStats {
   return {
@@ -127,7 +127,7 @@ export class AnalyticsRepository {
     const statements = mergedStatsQueries(this.db, scope, range, options);
     const results = await Promise.all(statements.map((sql, i) => this.clickhouse.rows<Row>(statementNames[i], sql)));
     if (results.length === 1) return results[0];
-    const groupBy = [...options.keys.map((k) => k.name), ...(options.dimensions ? ['dimension', 'value'] : [])];
+    const groupBy = groupColumns(options);
     const byKey = new Map<string, Row>();
     for (const rows of results) {
       for (const row of rows) {

@@ -129,9 +129,18 @@ const DIMENSION_ARRAY_JOIN = `ARRAY JOIN [
     tuple(CAST('failure_reason' AS Enum8('segment' = 1, 'region' = 2, 'failure_reason' = 3)), reason)
 ] AS dim`;
 
+/** A group key: its expression over the rollups' `bucket` and over the raw `time` column. */
+export interface GroupKey {
+  name: string;
+  bucket: string;
+  raw: string;
+}
+
+/** Group by currency: the same column in every table. */
+export const CURRENCY_KEY: GroupKey = { name: 'currency', bucket: 'currency', raw: 'currency' };
+
 export interface StateSourceOptions {
-  /** Group key expressions: over the rollup's `bucket` and over the raw `time` column. */
-  keys: Array<{ name: string; bucket: string; raw: string }>;
+  keys: GroupKey[];
   /** Read the per-dimension rollup (segment, region, failure reason) instead of the main one. */
   dimensions?: boolean;
   /** The state columns to read; by default every additive one. */
@@ -143,6 +152,11 @@ export interface StateSourceOptions {
   dailyFrom?: number;
 }
 
+/** The columns a state source is grouped by: its keys, then the dimension pair when per dimension. */
+export function groupColumns(options: Pick<StateSourceOptions, 'keys' | 'dimensions'>): string[] {
+  return [...options.keys.map((k) => k.name), ...(options.dimensions ? ['dimension', 'value'] : [])];
+}
+
 /** A UNION ALL of aggregate states over the period's pieces (splitRange), grouped by the keys. */
 export function stateSource(db: string, scope: Scope, range: MsRange, options: StateSourceOptions): string {
   const d = sqlIdentifier(db);
@@ -151,13 +165,13 @@ export function stateSource(db: string, scope: Scope, range: MsRange, options: S
   const dailyAllowed = !dims && !columns.some((c) => DISTINCT_STATES.has(c));
   const { daily, rollup, raw } = splitRange(range, dailyAllowed ? options.dailyFrom : undefined);
   const rollupKeys = [...options.keys.map((k) => `${k.bucket} AS ${k.name}`), ...(dims ? ['dimension', 'value'] : [])];
+  const groupBy = groupColumns(options);
   const rollupSelect = (table: string, ranges: MsRange[]) =>
     `SELECT ${[...rollupKeys, ...columns].join(', ')} FROM ${d}.${table} WHERE ${scopeWhere(scope)} AND ${bucketWhere(ranges)}`;
   const parts: string[] = [];
   if (daily) parts.push(rollupSelect('voucher_stats_1d', [daily]));
   if (rollup.length) parts.push(rollupSelect(dims ? 'voucher_dimension_stats_15m' : 'voucher_stats_15m', rollup));
   if (raw.length) {
-    const groupBy = [...options.keys.map((k) => k.name), ...(dims ? ['dimension', 'value'] : [])];
     const select = [
       ...options.keys.map((k) => `${k.raw} AS ${k.name}`),
       ...(dims ? ['dim.1 AS dimension', 'dim.2 AS value'] : []),
@@ -187,7 +201,7 @@ export interface MergedStatsOptions extends Omit<StateSourceOptions, 'columns'> 
  * cores better; the caller joins the rows on the group keys.
  */
 export function mergedStatsQueries(db: string, scope: Scope, range: MsRange, options: MergedStatsOptions): string[] {
-  const groupBy = [...options.keys.map((k) => k.name), ...(options.dimensions ? ['dimension', 'value'] : [])];
+  const groupBy = groupColumns(options);
   const sums = SUM_STATES.map((c) => `sumMerge(${c}) AS n_${c}`);
   if (options.main) sums.push('sumMerge(validations_valid) AS n_validations_valid', 'toUInt32(minIfMerge(first_used)) AS first_used_s', 'toUInt32(maxIfMerge(last_used)) AS last_used_s');
   const statements: Array<{ columns: StateColumn[]; select: string[]; settings?: string }> = [
@@ -227,7 +241,7 @@ const ALL_TIME: MsRange = { startMs: 0, endMs: Math.floor(4_294_967_295_000 / DA
 /** Redemptions per currency over the voucher's whole history (picks the default currency). */
 export function redemptionsByCurrencySql(db: string, scope: Scope, dailyFrom?: number): string {
   const source = stateSource(db, { ...scope, currency: undefined }, ALL_TIME, {
-    keys: [{ name: 'currency', bucket: 'currency', raw: 'currency' }],
+    keys: [CURRENCY_KEY],
     columns: ['redeemed'],
     dailyFrom,
   });
@@ -294,7 +308,7 @@ export function voucherListSql(
   const source = stateSource(db, scope, range, {
     keys: [
       { name: 'voucher_id', bucket: 'voucher_id', raw: 'voucher_id' },
-      { name: 'currency', bucket: 'currency', raw: 'currency' },
+      CURRENCY_KEY,
     ],
     dailyFrom,
   });
