@@ -1,5 +1,5 @@
 export { createClickHouse, type ClickHouseConfig } from './clickhouse.factory';
-export { migrate, migrateWhenReady, loadMigrations, ledgerStatements, latestMigrationVersion, splitStatements, type Migration, type MigrationOptions } from './migrations';
+export { migrate, migrateWhenReady, loadMigrations, ledgerStatements, latestMigrationVersion, appliedMigrationVersion, splitStatements, type Migration, type MigrationOptions } from './migrations';
 export { clusterRewriter, replicationPath, LOCAL_SUFFIX } from './cluster-ddl';
 export { sqlString, sqlNumber, sqlStringList, sqlIdentifier } from './sql-literal';
 export type { ClickHouseClient } from '@clickhouse/client';

@@ -32,13 +32,17 @@ export function splitStatements(sql: string): string[] {
  * Reads the versioned files (NNNN_name.sql), in version order, with `{db}` bound to the database.
  * With a cluster, the same files are rewritten for ON CLUSTER / Replicated / Distributed (cluster-ddl.ts).
  */
+/** The migration files (NNNN_name.sql) of a directory, in version order. */
+function migrationFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
+}
+
 export function loadMigrations(database: string, options: MigrationOptions = {}, dir = MIGRATIONS_DIR): Migration[] {
   const db = sqlIdentifier(database);
   const forCluster = options.cluster ? clusterRewriter({ database: db, cluster: options.cluster }) : (s: string[]) => s;
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((file) => ({
+  return migrationFiles(dir).map((file) => ({
       version: Number(file.slice(0, 4)),
       name: file.replace(/\.sql$/, ''),
       statements: forCluster(splitStatements(readFileSync(join(dir, file), 'utf8').replaceAll('{db}', db))),
@@ -47,7 +51,24 @@ export function loadMigrations(database: string, options: MigrationOptions = {},
 
 /** The highest migration version this build ships: a database below it is missing schema the code reads. */
 export function latestMigrationVersion(dir = MIGRATIONS_DIR): number {
-  return Math.max(0, ...readdirSync(dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).map((f) => Number(f.slice(0, 4))));
+  return Math.max(0, ...migrationFiles(dir).map((f) => Number(f.slice(0, 4))));
+}
+
+/** The versions recorded in a database's migration ledger. */
+async function appliedVersions(client: ClickHouseClient, database: string): Promise<Set<number>> {
+  const rows = await (
+    await client.query({ query: `SELECT DISTINCT version FROM ${sqlIdentifier(database)}.schema_migrations`, format: 'JSONEachRow' })
+  ).json<{ version: number }>();
+  return new Set(rows.map((r) => Number(r.version)));
+}
+
+/** The highest migration a database has applied; 0 when it has no ledger (not migrated, or no such database). */
+export async function appliedMigrationVersion(client: ClickHouseClient, database: string): Promise<number> {
+  try {
+    return Math.max(0, ...(await appliedVersions(client, database)));
+  } catch {
+    return 0;
+  }
 }
 
 /** The database and migration-ledger DDL; in cluster mode on every node, the ledger one replicated table. */
@@ -71,16 +92,14 @@ export function ledgerStatements(database: string, options: MigrationOptions = {
 }
 
 /**
- * Applies pending migrations. Safe to run from several instances at once: every statement is
- * idempotent and the ledger is a ReplacingMergeTree, so a race only repeats harmless work.
+ * Applies pending migrations. Safe to run from several instances at once: every DDL statement is
+ * idempotent, the one bookkeeping insert (0002's rollup coverage) tolerates a repeated row, and
+ * the ledger is a ReplacingMergeTree, so a race only repeats harmless work.
  */
 export async function migrate(client: ClickHouseClient, database: string, options: MigrationOptions = {}): Promise<Migration[]> {
   const db = sqlIdentifier(database);
   for (const statement of ledgerStatements(database, options)) await client.command({ query: statement });
-  const appliedRows = await (
-    await client.query({ query: `SELECT DISTINCT version FROM ${db}.schema_migrations`, format: 'JSONEachRow' })
-  ).json<{ version: number }>();
-  const applied = new Set(appliedRows.map((r) => Number(r.version)));
+  const applied = await appliedVersions(client, database);
   const pending = loadMigrations(database, options).filter((m) => !applied.has(m.version));
   for (const migration of pending) {
     for (const statement of migration.statements) await client.command({ query: statement });

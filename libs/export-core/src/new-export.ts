@@ -30,7 +30,7 @@ export function buildExportRecord(
 }
 
 /** The job id is the export id, so enqueueing the same export twice is a no-op. */
-export async function enqueueExport(queue: Queue, exportId: string): Promise<void> {
+export async function enqueueExport(queue: Pick<Queue, 'add'>, exportId: string): Promise<void> {
   const data: ExportJobData = { export_id: exportId };
   await queue.add(JOB.export, data, { jobId: exportId });
 }
@@ -45,7 +45,7 @@ export async function enqueueExport(queue: Queue, exportId: string): Promise<voi
 export async function submitExport(store: Pick<ExportStore, 'create' | 'transition'>, queue: Pick<Queue, 'add'>, record: ExportRecord): Promise<void> {
   await store.create(record);
   try {
-    await enqueueExport(queue as Queue, record.export_id);
+    await enqueueExport(queue, record.export_id);
   } catch (err) {
     await store
       .transition(record.export_id, ['queued'], {

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import { latestMigrationVersion } from '@app/clickhouse';
+import { appliedMigrationVersion, latestMigrationVersion } from '@app/clickhouse';
 import { ClickHouseReader } from '../common/clickhouse/clickhouse-reader';
 import { REDIS } from '../common/redis/redis.provider';
 
@@ -35,7 +35,7 @@ export class HealthController {
       this.clickhouse.ping(),
       this.redis.ping().then((r) => r === 'PONG', () => false),
     ]);
-    if (reachable && !this.schemaCurrent) this.schemaCurrent = (await this.clickhouse.schemaVersion()) >= this.requiredSchema;
+    if (reachable && !this.schemaCurrent) this.schemaCurrent = (await appliedMigrationVersion(this.clickhouse.client, this.clickhouse.database)) >= this.requiredSchema;
     const clickhouse = !reachable ? 'down' : this.schemaCurrent ? 'up' : 'schema behind';
     const checks = { clickhouse, redis: redis ? 'up' : 'down' };
     if (clickhouse !== 'up') {

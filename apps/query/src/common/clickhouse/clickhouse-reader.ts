@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { createClickHouse, sqlIdentifier, type ClickHouseClient } from '@app/clickhouse';
+import { createClickHouse, type ClickHouseClient } from '@app/clickhouse';
 import { histogram } from '@app/observability';
 import { ApiError, ServiceUnavailableError } from '../errors/api-error';
 
@@ -50,17 +50,6 @@ export class ClickHouseReader implements OnModuleDestroy {
       }
       this.logger.error({ err, query: name, sql: query.slice(0, 4000) }, 'ClickHouse rejected a query');
       throw new ApiError('INTERNAL_ERROR', 'Internal error');
-    }
-  }
-
-  /** The highest migration applied to the database (0 when it has none, or no ledger yet). */
-  async schemaVersion(): Promise<number> {
-    try {
-      const result = await this.client.query({ query: `SELECT max(version) AS v FROM ${sqlIdentifier(this.database)}.schema_migrations`, format: 'JSONEachRow' });
-      const [row] = await result.json<{ v: number | string }>();
-      return Number(row?.v ?? 0);
-    } catch {
-      return 0;
     }
   }
 
