@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { gauge } from '@app/observability';
+import { answerWithin } from './answer-within';
 import { EXPORT_QUEUE } from './export-worker.providers';
 
 /** How long a scrape waits for Redis: BullMQ's connection queues commands while Redis is away. */
@@ -15,18 +16,9 @@ const READ_TIMEOUT_MS = 1_000;
 export class ExportQueueMetrics {
   constructor(@Inject(EXPORT_QUEUE) queue: Queue) {
     const waiting = gauge('export_queue_waiting', 'Export jobs waiting in the BullMQ queue, read at each scrape (the backlog alert and KEDA watch the same list)', [], async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), READ_TIMEOUT_MS);
-      });
-      try {
-        const count = await Promise.race([queue.getWaitingCount(), timeout]);
-        if (count !== undefined) waiting.set(count);
-      } catch {
-        // Redis away: keep the last value; the worker's readiness reports Redis itself.
-      } finally {
-        clearTimeout(timer);
-      }
+      // Redis away or slow: keep the last value; the worker's readiness reports Redis itself.
+      const count = await answerWithin(queue.getWaitingCount(), READ_TIMEOUT_MS).catch(() => undefined);
+      if (count !== undefined) waiting.set(count);
     });
   }
 }

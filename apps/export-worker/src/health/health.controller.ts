@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
+import { answerWithin } from '../export/answer-within';
 import { ExportProcessor } from '../export/export.processor';
 import { REDIS } from '../export/export-worker.providers';
 
@@ -24,7 +25,7 @@ export class HealthController {
   ready() {
     return this.health.check([
       async (): Promise<HealthIndicatorResult> => {
-        const pong = await Promise.race([this.redis.ping(), new Promise<string>((r) => setTimeout(() => r('timeout'), 1_000))]);
+        const pong = await answerWithin(this.redis.ping(), 1_000);
         if (pong !== 'PONG' || !this.processor.isRunning()) throw new Error('export queue not ready');
         return { exportQueue: { status: 'up' } };
       },
