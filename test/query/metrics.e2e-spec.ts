@@ -246,6 +246,19 @@ describe('query metrics on hand-built events (real ClickHouse)', () => {
     });
   });
 
+  it('customers: an order seen twice at the same instant counts once, with the smaller amount', async () => {
+    const T = uid('v');
+    const at = '2024-05-05T10:00:00.250Z';
+    await insertEvents([
+      // Inserted larger-first, so "whichever sighting is read first" would pick 9000.
+      ev('order.completed', at, { account_id: account, livemode: false, customer_id: 'cusT', order_id: 'ordT1', order_amount: 9_000, currency: 'USD' }),
+      ev('voucher.redeemed', at, base({ voucher_id: T, customer_id: 'cusT', order_id: 'ordT1', order_amount: 8_000, discount_amount: 800 })),
+    ]);
+    const res = await get(app, `/v1/analytics/vouchers/${T}/customers${q({ start_date: '2024-05-05', end_date: '2024-05-05' })}`, key);
+    expect(res.status).toBe(200);
+    expect(res.body.customer_insights).toMatchObject({ total_customers: 1, new_customers: 1, avg_customer_value: 8_000, customer_lifetime_value: 8_000 });
+  });
+
   it('voucher list: per voucher and currency, sorted, paginated by cursor', async () => {
     const acc = uid('acc');
     const k = testKey('test');

@@ -251,9 +251,14 @@ export function redemptionsByCurrencySql(db: string, scope: Scope, dailyFrom?: n
 /**
  * Customers of the voucher in the period, grouped by the segment and region of each customer's
  * latest redemption, with how many are new (first order ever for the account is one of these
- * redemptions) and their spend up to the end of the period in this currency. An order seen more
- * than once counts with its earliest sighting's time, amount and currency (argMin: deterministic,
- * where `any` picked whichever part was read first when sightings disagreed).
+ * redemptions) and their spend up to the end of the period in this currency.
+ *
+ * Each customer's ledger is gathered into one array of (time, order, amount, currency) sightings
+ * and sorted, so an order counts once, with its earliest sighting (ties: smaller amount, then
+ * currency: deterministic however parts are read), and the first element is the first order
+ * ever (ties by order id). One GROUP BY per customer replaced a GROUP BY per (customer, order)
+ * followed by one per customer: ~20% less time on the bench's 587k-sighting ledger (18.16 groups
+ * by two string keys slowly).
  * The ledger is filtered by an IN set of ~all the voucher's customers; letting 18.16 use that set
  * for primary-key analysis cost more than it pruned (measured 1.18 s → 0.99 s without).
  */
@@ -278,16 +283,17 @@ SELECT seg, reg, count() AS n_customers, sum(is_new) AS n_new, sum(spend) AS n_s
   )
   ANY LEFT JOIN (
     SELECT customer_id,
-      substring(min(concat(toString(t + 10000000000000), '|', order_id)), 16) AS first_order,
-      sumIf(amount, t < ${sqlNumber(range.endMs)} AND cur = ${sqlString(scope.currency)}) AS spend
+      sightings[1].2 AS first_order,
+      arraySum(arrayMap(
+        (s, nth) -> if(nth = 1 AND s.1 < ${sqlNumber(range.endMs)} AND s.4 = ${sqlString(scope.currency)}, s.3, toInt64(0)),
+        sightings, arrayEnumerateUniq(arrayMap(s -> s.2, sightings)))) AS spend
     FROM (
-      SELECT customer_id, order_id, min(${eventMs}) AS t, argMin(order_amount, ${eventMs}) AS amount, argMin(currency, ${eventMs}) AS cur
+      SELECT customer_id, arraySort(groupArray((${eventMs}, order_id, order_amount, currency))) AS sightings
       FROM ${d}.customer_orders
       WHERE account_id = ${sqlString(scope.accountId)} AND livemode = ${scope.livemode ? 1 : 0}
         AND customer_id IN (SELECT customer_id FROM ${d}.voucher_events WHERE ${redeemedWhere})
-      GROUP BY customer_id, order_id
+      GROUP BY customer_id
     )
-    GROUP BY customer_id
   ) USING customer_id
 )
 GROUP BY seg, reg
