@@ -187,25 +187,26 @@ async function main(): Promise<void> {
   const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
   const peerA: Record<Name, () => Promise<unknown>> = {
     performance: () =>
-      Promise.all([resolveSql(), merged(scopeBase, range, { keys: [CURRENCY_KEY], distinct: true, main: true })]),
+      Promise.all([resolveSql(), merged(scopeBase, range, { keys: [CURRENCY_KEY], distinct: ['orders', 'customers'], main: true })]),
     trends: () =>
       Promise.all([
         resolveSql(),
-        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: true }),
-        merged(scopeBase, prev, { keys: [CURRENCY_KEY], distinct: false }),
+        // The default trend figures show distinct orders (conversion rate), not distinct customers.
+        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: ['orders'] }),
+        merged(scopeBase, prev, { keys: [CURRENCY_KEY], distinct: [] }),
       ]),
     'trends (additive: uses,discount)': () =>
       Promise.all([
         resolveSql(),
-        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: false }),
-        merged(scopeBase, prev, { keys: [CURRENCY_KEY], distinct: false }),
+        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: [] }),
+        merged(scopeBase, prev, { keys: [CURRENCY_KEY], distinct: [] }),
       ]),
     customers: async () => {
       await resolveSql();
       await Promise.all([
         sql(customerInsightsSql(DB, scope, range)),
-        merged(scope, range, { keys: [], distinct: false }),
-        merged(scope, range, { keys: [], dimensions: true, distinct: true }),
+        merged(scope, range, { keys: [], distinct: [] }),
+        merged(scope, range, { keys: [], dimensions: 'segment', distinct: ['orders'] }),
       ]);
     },
   };

@@ -74,7 +74,7 @@ describe('daily rollup coverage (migration 0002)', () => {
     const range: MsRange = { startMs: today - 6 * DAY, endMs: today + 8 * DAY };
     const scope = { accountId: account, livemode: false, voucherId: 'v_cov' };
     const keys = [{ name: 'currency', bucket: 'currency', raw: 'currency' }];
-    const [sums] = mergedStatsQueries(db, scope, range, { keys, distinct: false, dailyFrom: complete_from_s * 1000 });
+    const [sums] = mergedStatsQueries(db, scope, range, { keys, distinct: [], dailyFrom: complete_from_s * 1000 });
     expect(sums).toContain('voucher_stats_1d');
     const [row] = await queryRows<Record<string, string>>(client, sums);
     expect(Number(row.n_redeemed)).toBe(before.length + after.length);

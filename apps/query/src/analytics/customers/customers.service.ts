@@ -38,10 +38,10 @@ export class CustomersService {
       },
       async () => {
         const { scope, code } = await this.vouchers.resolve(tenant, voucherId, query.currency);
-        const [groups, main, dimensions] = await Promise.all([
+        const [groups, main, segments] = await Promise.all([
           this.repository.customerGroups(scope, range),
           this.repository.additiveStats(scope, range),
-          this.repository.dimensionStats(scope, range),
+          this.repository.segmentStats(scope, range),
         ]);
         let total = 0n;
         let fresh = 0n;
@@ -51,7 +51,7 @@ export class CustomersService {
           fresh += g.newCustomers;
           spend += g.spend;
         }
-        const segmentSums = new Map(dimensions.filter((d) => d.dimension === 'segment').map((d) => [d.value, d.sums]));
+        const segmentSums = new Map(segments.map((d) => [d.value, d.sums]));
         return {
           voucher_id: voucherId,
           code,

@@ -2,7 +2,9 @@ import {
   avgDailyUses,
   avgOrderValue,
   conversionRate,
+  DEFAULT_TREND_METRICS,
   defaultCurrency,
+  distinctCountsFor,
   growthRate,
   percentage,
   performanceFigures,
@@ -70,6 +72,12 @@ describe('metric definitions', () => {
     expect(percentage(35n, 120n)).toBe(29.2);
     expect(percentage(1n, 8n)).toBe(12.5);
     expect(percentage(0n, 0n)).toBe(0);
+  });
+
+  it('trend figures ask only for the distinct counts they show', () => {
+    expect(distinctCountsFor(['uses', 'discount', 'avg_order_value', 'revenue_impact'])).toEqual([]);
+    expect(distinctCountsFor(DEFAULT_TREND_METRICS)).toEqual(['orders']);
+    expect(distinctCountsFor(['unique_customers', 'conversion_rate', 'orders'])).toEqual(['customers', 'orders']);
   });
 
   it('default currency: most redemptions, ties alphabetical, else first seen alphabetically', () => {

@@ -93,8 +93,17 @@ export const TREND_METRICS = ['uses', 'discount', 'orders', 'conversion_rate', '
 export type TrendMetric = (typeof TREND_METRICS)[number];
 /** The product documentation's example shows these when `metrics` is not given. */
 export const DEFAULT_TREND_METRICS: TrendMetric[] = ['uses', 'discount', 'orders', 'conversion_rate', 'avg_order_value'];
-/** Figures that need distinct counts (the expensive part of a query). */
-export const DISTINCT_TREND_METRICS: ReadonlySet<TrendMetric> = new Set(['orders', 'conversion_rate', 'unique_customers']);
+/** The distinct counts (the expensive part of a query) behind each trend figure that needs one. */
+const TREND_DISTINCT_COUNTS: Partial<Record<TrendMetric, 'orders' | 'customers'>> = {
+  orders: 'orders',
+  conversion_rate: 'orders',
+  unique_customers: 'customers',
+};
+
+/** The distinct counts the given trend figures need, each once. */
+export function distinctCountsFor(metrics: readonly TrendMetric[]): Array<'orders' | 'customers'> {
+  return [...new Set(metrics.flatMap((m) => TREND_DISTINCT_COUNTS[m] ?? []))];
+}
 
 export function trendFigure(metric: TrendMetric, s: StatSums): number {
   switch (metric) {

@@ -10,6 +10,7 @@ import {
   redemptionsByCurrencySql,
   voucherListSql,
   voucherMetaSql,
+  type DistinctCount,
   type MergedStatsOptions,
   type MsRange,
   type Scope,
@@ -85,6 +86,7 @@ export interface VoucherListRow {
 export type FullScope = Required<Scope>;
 
 const COVERAGE_REFRESH_MS = 60_000;
+const BOTH_DISTINCT: readonly DistinctCount[] = ['orders', 'customers'];
 
 /** Runs the analytics SQL (built in stats-sql.ts) and returns typed sums; no metric logic here. */
 @Injectable()
@@ -123,7 +125,7 @@ export class AnalyticsRepository {
 
   /** Runs the statements of mergedStatsQueries at once and joins their rows on the group keys. */
   private async mergedStats(name: string, scope: Scope, range: MsRange, options: MergedStatsOptions): Promise<Row[]> {
-    const statementNames = [name, `${name}_orders`, `${name}_customers`];
+    const statementNames = [name, ...options.distinct.map((count) => `${name}_${count}`)];
     const statements = mergedStatsQueries(this.db, scope, range, options);
     const results = await Promise.all(statements.map((sql, i) => this.clickhouse.rows<Row>(statementNames[i], sql)));
     if (results.length === 1) return results[0];
@@ -153,12 +155,12 @@ export class AnalyticsRepository {
    * the figures be fetched in parallel with the default-currency choice instead of after it.
    */
   async mainStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, MainStats>> {
-    const rows = await this.mergedStats('main_stats', scope, range, { keys: [CURRENCY_KEY], distinct: true, main: true, dailyFrom: await this.dailyFrom() });
+    const rows = await this.mergedStats('main_stats', scope, range, { keys: [CURRENCY_KEY], distinct: BOTH_DISTINCT, main: true, dailyFrom: await this.dailyFrom() });
     return new Map(rows.map((row) => [String(row.currency), mainStats(row)]));
   }
 
   async dimensionStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, DimensionStats[]>> {
-    const rows = await this.mergedStats('dimension_stats', scope, range, { keys: [CURRENCY_KEY], dimensions: true, distinct: true });
+    const rows = await this.mergedStats('dimension_stats', scope, range, { keys: [CURRENCY_KEY], dimensions: true, distinct: BOTH_DISTINCT });
     const byCurrency = new Map<string, DimensionStats[]>();
     for (const r of rows) {
       const list = byCurrency.get(String(r.currency)) ?? [];
@@ -176,7 +178,7 @@ export class AnalyticsRepository {
     scope: Scope,
     range: MsRange,
     bucketOf: (column: string) => string,
-    options: { distinct: boolean; utcDays: boolean },
+    options: { distinct: readonly DistinctCount[]; utcDays: boolean },
   ): Promise<Map<string, Map<string, StatSums>>> {
     const keys = [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }];
     const dailyFrom = options.utcDays ? await this.dailyFrom() : undefined;
@@ -192,13 +194,13 @@ export class AnalyticsRepository {
 
   /** Additive sums per currency (no distinct counts): the cheap query behind growth rates. */
   async additiveStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, StatSums>> {
-    const rows = await this.mergedStats('additive_stats', scope, range, { keys: [CURRENCY_KEY], distinct: false, dailyFrom: await this.dailyFrom() });
+    const rows = await this.mergedStats('additive_stats', scope, range, { keys: [CURRENCY_KEY], distinct: [], dailyFrom: await this.dailyFrom() });
     return new Map(rows.map((r) => [String(r.currency), sums(r)]));
   }
 
-  /** Figures per segment, region and failure reason of the events themselves. */
-  async dimensionStats(scope: FullScope, range: MsRange): Promise<DimensionStats[]> {
-    const rows = await this.mergedStats('dimension_stats', scope, range, { keys: [], dimensions: true, distinct: true });
+  /** Sums and distinct orders per segment of the events themselves (customer insights' segments). */
+  async segmentStats(scope: FullScope, range: MsRange): Promise<DimensionStats[]> {
+    const rows = await this.mergedStats('segment_stats', scope, range, { keys: [], dimensions: 'segment', distinct: ['orders'] });
     return rows.map((r) => ({
       dimension: r.dimension as DimensionStats['dimension'],
       value: String(r.value),
@@ -209,7 +211,7 @@ export class AnalyticsRepository {
 
   /** Additive sums only (no distinct counts): the cheap query behind growth rates. */
   async additiveStats(scope: FullScope, range: MsRange): Promise<StatSums> {
-    const [row] = await this.mergedStats('additive_stats', scope, range, { keys: [], distinct: false, dailyFrom: await this.dailyFrom() });
+    const [row] = await this.mergedStats('additive_stats', scope, range, { keys: [], distinct: [], dailyFrom: await this.dailyFrom() });
     return sums(row ?? {});
   }
 

@@ -80,7 +80,7 @@ describe('mergedStatsQueries', () => {
   const keys = [{ name: 'currency', bucket: 'currency', raw: 'currency' }];
 
   it('reads sums from the daily rollup, and distinct counts never from it', () => {
-    const [sums, orders, customers] = mergedStatsQueries('db', scope, days, { keys, distinct: true, main: true, dailyFrom: 0 });
+    const [sums, orders, customers] = mergedStatsQueries('db', scope, days, { keys, distinct: ['orders', 'customers'], main: true, dailyFrom: 0 });
     expect(sums).toContain('db.voucher_stats_1d');
     expect(sums).not.toContain('voucher_stats_15m');
     for (const q of [orders, customers]) {
@@ -92,8 +92,26 @@ describe('mergedStatsQueries', () => {
   });
 
   it('never reads the daily rollup for dimensions or without coverage', () => {
-    for (const q of mergedStatsQueries('db', scope, days, { keys, dimensions: true, distinct: true, dailyFrom: 0 })) expect(q).not.toContain('voucher_stats_1d');
-    for (const q of mergedStatsQueries('db', scope, days, { keys, distinct: false })) expect(q).not.toContain('voucher_stats_1d');
+    for (const q of mergedStatsQueries('db', scope, days, { keys, dimensions: true, distinct: ['orders', 'customers'], dailyFrom: 0 })) expect(q).not.toContain('voucher_stats_1d');
+    for (const q of mergedStatsQueries('db', scope, days, { keys, distinct: [] })) expect(q).not.toContain('voucher_stats_1d');
+  });
+
+  it('computes only the distinct counts asked for, one statement each', () => {
+    expect(mergedStatsQueries('db', scope, days, { keys, distinct: [] })).toHaveLength(1);
+    const [, orders, ...rest] = mergedStatsQueries('db', scope, days, { keys, distinct: ['orders'] });
+    expect(orders).toContain('uniqExactIfMerge(orders)');
+    expect(rest).toEqual([]);
+  });
+
+  it('reads one dimension only when named, from the rollup and the raw edges alike', () => {
+    const edges = { startMs: t('2024-03-01T00:05:00Z'), endMs: t('2024-03-01T01:05:00Z') };
+    const [sums] = mergedStatsQueries('db', scope, edges, { keys: [], dimensions: 'segment', distinct: [] });
+    expect(sums).toContain("FROM db.voucher_dimension_stats_15m WHERE");
+    expect(sums).toContain("AND dimension = 'segment'");
+    expect(sums).toContain("AND dim.1 = 'segment'");
+    const [all] = mergedStatsQueries('db', scope, edges, { keys: [], dimensions: true, distinct: [] });
+    expect(all).not.toContain("dimension = 'segment'");
+    expect(all).not.toContain("dim.1 = 'segment'");
   });
 });
 

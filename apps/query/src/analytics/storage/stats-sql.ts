@@ -139,10 +139,15 @@ export interface GroupKey {
 /** Group by currency: the same column in every table. */
 export const CURRENCY_KEY: GroupKey = { name: 'currency', bucket: 'currency', raw: 'currency' };
 
+export type Dimension = 'segment' | 'region' | 'failure_reason';
+
 export interface StateSourceOptions {
   keys: GroupKey[];
-  /** Read the per-dimension rollup (segment, region, failure reason) instead of the main one. */
-  dimensions?: boolean;
+  /**
+   * Read the per-dimension rollup (segment, region, failure reason) instead of the main one;
+   * a dimension's name reads that dimension only.
+   */
+  dimensions?: boolean | Dimension;
   /** The state columns to read; by default every additive one. */
   columns?: StateColumn[];
   /**
@@ -161,13 +166,15 @@ export function groupColumns(options: Pick<StateSourceOptions, 'keys' | 'dimensi
 export function stateSource(db: string, scope: Scope, range: MsRange, options: StateSourceOptions): string {
   const d = sqlIdentifier(db);
   const columns = options.columns ?? SUM_STATES;
-  const dims = options.dimensions === true;
+  const dims = options.dimensions !== undefined && options.dimensions !== false;
+  const onlyDimension = typeof options.dimensions === 'string' ? sqlString(options.dimensions) : undefined;
   const dailyAllowed = !dims && !columns.some((c) => DISTINCT_STATES.has(c));
   const { daily, rollup, raw } = splitRange(range, dailyAllowed ? options.dailyFrom : undefined);
   const rollupKeys = [...options.keys.map((k) => `${k.bucket} AS ${k.name}`), ...(dims ? ['dimension', 'value'] : [])];
   const groupBy = groupColumns(options);
   const rollupSelect = (table: string, ranges: MsRange[]) =>
-    `SELECT ${[...rollupKeys, ...columns].join(', ')} FROM ${d}.${table} WHERE ${scopeWhere(scope)} AND ${bucketWhere(ranges)}`;
+    `SELECT ${[...rollupKeys, ...columns].join(', ')} FROM ${d}.${table} WHERE ${scopeWhere(scope)} AND ${bucketWhere(ranges)}` +
+    (onlyDimension ? ` AND dimension = ${onlyDimension}` : '');
   const parts: string[] = [];
   if (daily) parts.push(rollupSelect('voucher_stats_1d', [daily]));
   if (rollup.length) parts.push(rollupSelect(dims ? 'voucher_dimension_stats_15m' : 'voucher_stats_15m', rollup));
@@ -179,24 +186,27 @@ export function stateSource(db: string, scope: Scope, range: MsRange, options: S
     ];
     parts.push(
       `SELECT ${select.join(', ')} FROM ${d}.voucher_events ${dims ? DIMENSION_ARRAY_JOIN : ''}` +
-        ` WHERE ${scopeWhere(scope)} AND (${raw.map(rawTimeWhere).join(' OR ')})${dims ? " AND dim.2 != ''" : ''}` +
+        ` WHERE ${scopeWhere(scope)} AND (${raw.map(rawTimeWhere).join(' OR ')})${dims ? " AND dim.2 != ''" : ''}${onlyDimension ? ` AND dim.1 = ${onlyDimension}` : ''}` +
         (groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''),
     );
   }
   return parts.join('\nUNION ALL\n');
 }
 
+/** The distinct counts a figure may need: the expensive part of every query. */
+export type DistinctCount = 'orders' | 'customers';
+
 export interface MergedStatsOptions extends Omit<StateSourceOptions, 'columns'> {
-  /** Also count distinct orders and customers. */
-  distinct: boolean;
+  /** The distinct counts to compute besides the sums; only what the answer shows. */
+  distinct: readonly DistinctCount[];
   /** Also the performance details' validations and first/last use (main rollup only). */
   main?: boolean;
 }
 
 /**
  * The statements that merge a period's states into figures per key, in this order: the sums
- * (from the daily rollup where allowed), then, when asked for, distinct orders and distinct
- * customers, each on its own. Merging one voucher's few thousand uniqExact states gains little
+ * (from the daily rollup where allowed), then each distinct count asked for, on its own, in the
+ * order asked. Merging one voucher's few thousand uniqExact states gains little
  * from a second thread in ClickHouse 18.16, so independent statements sent at once use both
  * cores better; the caller joins the rows on the group keys.
  */
@@ -207,13 +217,11 @@ export function mergedStatsQueries(db: string, scope: Scope, range: MsRange, opt
   const statements: Array<{ columns: StateColumn[]; select: string[]; settings?: string }> = [
     { columns: options.main ? [...SUM_STATES, ...MAIN_STATES] : SUM_STATES, select: sums },
   ];
-  if (options.distinct) {
+  for (const count of options.distinct) {
     // One thread each: with two, each thread builds a set of nearly every distinct value (the
     // states are spread over both) and the two sets are merged again; the statements run side
     // by side instead (bench: p50 ~39-48 → ~37 ms for the performance statements together).
-    const settings = ' SETTINGS max_threads = 1';
-    statements.push({ columns: ['orders'], select: ['uniqExactIfMerge(orders) AS n_orders'], settings });
-    statements.push({ columns: ['customers'], select: ['uniqExactIfMerge(customers) AS n_customers'], settings });
+    statements.push({ columns: [count], select: [`uniqExactIfMerge(${count}) AS n_${count}`], settings: ' SETTINGS max_threads = 1' });
   }
   const grouped = groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : '';
   return statements.map(

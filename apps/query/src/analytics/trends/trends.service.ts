@@ -9,7 +9,7 @@ import type { TrendsResponseDto } from '../dto/analytics-response.dto';
 import {
   avgDailyUses,
   DEFAULT_TREND_METRICS,
-  DISTINCT_TREND_METRICS,
+  distinctCountsFor,
   growthRate,
   totalDiscount,
   totalUses,
@@ -44,7 +44,7 @@ export class TrendsService {
       },
       async () => {
         const length = range.endMs - range.startMs;
-        const distinct = metrics.some((m) => DISTINCT_TREND_METRICS.has(m));
+        const distinct = distinctCountsFor(metrics);
         // Figures of every currency are fetched alongside the default-currency choice: one round trip, not two.
         const base = { accountId: tenant.accountId, livemode: tenant.livemode, voucherId, currency: query.currency };
         const [{ scope, code }, bucketsByCurrency, previousByCurrency] = await Promise.all([
