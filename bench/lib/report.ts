@@ -1,13 +1,32 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 
 const FILE = join(__dirname, '../../BENCHMARKS.md');
 
-/** One line naming the machine a result was measured on. */
+/**
+ * A fixed single-core workload timed on the spot (median of 5): these shared VMs run at very
+ * different speeds from one hour to the next, and this is what lets two runs be compared.
+ */
+export function cpuReferenceMs(): number {
+  const data = Buffer.alloc(16 * 2 ** 20, 7);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    createHash('sha256').update(data).digest();
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[2];
+}
+
+/** One line naming the machine a result was measured on, and how fast it ran at the time. */
 export function machineLine(): string {
   const cpu = cpus();
-  return `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}`;
+  return (
+    `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}; ` +
+    `CPU reference ${cpuReferenceMs().toFixed(1)} ms (SHA-256 of 16 MiB on one core, median of 5; lower is faster)`
+  );
 }
 
 /** Renders rows as a Markdown table (first row = header). */
