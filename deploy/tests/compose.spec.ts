@@ -117,7 +117,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  describe.each(appServices)('$name environment', ({ name, env }) => {
+  describe.each(appServices)('$name environment', ({ app, env }) => {
     it('sets only variables of the config schema', () => {
       expect(Object.keys(env).filter((k) => !KNOWN_VARIABLES.has(k))).toEqual([]);
     });
@@ -131,7 +131,7 @@ describe('docker-compose.yml', () => {
 
     it('leaves test-only fault injection unset, and parses under the real schema', () => {
       expect(variableFacts().filter((f) => f.testOnly && f.name in env)).toEqual([]);
-      expect(configProblems(env)).toEqual([]);
+      expect(configProblems(env, app)).toEqual([]);
       expect(env.NODE_ENV).toBe('production');
     });
   });

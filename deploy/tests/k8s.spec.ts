@@ -139,7 +139,7 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, namespace) => {
       // The whole environment parses under the real schema (secrets stood in by placeholders).
       const env: Record<string, string> = { ...config };
       for (const [name, e] of Object.entries(explicit)) env[name] = e.value ?? 'placeholder-secret-value-0123456789';
-      expect(configProblems(env)).toEqual([]);
+      expect(configProblems(env, app)).toEqual([]);
     });
   });
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { configSchema, CONFIG_VARIABLES } from '@app/config';
+import { ConfigError, configSchema, CONFIG_VARIABLES, loadConfig } from '@app/config';
 
 /** Shared readers and rules for the deployment-file tests (deploy/tests/*.spec.ts). */
 export const ROOT = join(__dirname, '../..');
@@ -72,10 +72,18 @@ export function schemaDefault(name: string): unknown {
   return variableFacts().find((f) => f.name === name)?.defaultValue;
 }
 
-/** Parses an app's environment with the real schema; returns the problems (empty when valid). */
-export function configProblems(env: Record<string, string>): string[] {
-  const parsed = configSchema.safeParse(env);
-  return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+/**
+ * Loads an app's environment as its entry point does (the real schema, then the production check
+ * of the app's own signing secrets); returns the problems (empty when it would start).
+ */
+export function configProblems(env: Record<string, string>, app: AppName): string[] {
+  try {
+    loadConfig(env, app);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.message.split('\n').slice(1).map((line) => line.trim());
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

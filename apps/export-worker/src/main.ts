@@ -6,7 +6,7 @@ import { loadConfig } from '@app/config';
 import { ExportWorkerModule } from './export-worker.module';
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'export-worker');
   const app = await NestFactory.create<NestFastifyApplication>(ExportWorkerModule, new FastifyAdapter(), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

@@ -7,7 +7,7 @@ import { loadConfig } from '@app/config';
 import { IngestModule } from './ingest.module';
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'ingest');
   // Schema first: the consumer must never write into tables that do not exist yet.
   const admin = createClickHouse({ ...config, CLICKHOUSE_DATABASE: 'default' });
   await migrateWhenReady(admin, config.CLICKHOUSE_DATABASE, (msg) => console.warn(msg), 60, { cluster: config.CLICKHOUSE_CLUSTER });

@@ -11,7 +11,7 @@ import { setUpOpenApi } from './openapi';
 import { QueryModule } from './query.module';
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'query');
   const adapter = new FastifyAdapter({
     // Errors Fastify raises before routing (malformed URL encoding, …) still get the envelope.
     frameworkErrors: (_err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {

@@ -22,9 +22,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CLICKHOUSE_DATABASE: 'x; DROP' })).toThrow(/CLICKHOUSE_DATABASE/);
   });
 
-  it('refuses the public development signing secrets in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DOWNLOAD_SIGNING_KEY: must be set in production/);
+  it('refuses the public development signing secrets in production, for the app that uses them', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, 'export-worker')).toThrow(/DOWNLOAD_SIGNING_KEY: must be set in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' }, 'export-worker')).toThrow(/WEBHOOK_SIGNING_SECRET: must be set in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' }, 'query')).toThrow(/DOWNLOAD_SIGNING_KEY: must be set in production/);
     const secrets = { DOWNLOAD_SIGNING_KEY: 'k'.repeat(32), WEBHOOK_SIGNING_SECRET: 's'.repeat(32) };
-    expect(loadConfig({ NODE_ENV: 'production', ...secrets }).NODE_ENV).toBe('production');
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets }, 'export-worker').NODE_ENV).toBe('production');
+    // Ingest signs nothing: a deployment need not give it the secrets (least privilege).
+    expect(loadConfig({ NODE_ENV: 'production' }, 'ingest').NODE_ENV).toBe('production');
+    // Modules re-reading the configuration after the entry point checked it do not repeat the check.
+    expect(loadConfig({ NODE_ENV: 'production' }).NODE_ENV).toBe('production');
   });
 });
