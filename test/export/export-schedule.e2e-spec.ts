@@ -71,12 +71,16 @@ describe('scheduled exports and signed webhooks (real Redis, BullMQ job schedule
     const scheduleId = created.body.schedule_id;
     expect(created.body).toMatchObject({ name: 'every two seconds', cron: '*/2 * * * * *', timezone: 'UTC', export: { time_period: 'last_30_days', format: 'csv' } });
     expect(scheduleId).toMatch(/^sched_[0-9a-f]{16}$/);
+    const scheduleSecret = created.body.webhook_secret;
+    expect(scheduleSecret).toMatch(/^whsec_[0-9a-f]{64}$/);
 
     const delivered = await eventually(async () => received.filter((r) => r.answered === 200), (list) => list.length >= 1, 30_000);
     const call = delivered[0];
     expect(call.headers['content-type']).toBe('application/json');
-    expect(verifyWebhook(call.body, String(call.headers['x-voucher-signature']), SECRET)).toBe(true);
-    expect(verifyWebhook(call.body.replace('completed', 'failed'), String(call.headers['x-voucher-signature']), SECRET)).toBe(false);
+    // Signed with the schedule's own secret: the deployment's master key does not verify it.
+    expect(verifyWebhook(call.body, String(call.headers['x-voucher-signature']), scheduleSecret)).toBe(true);
+    expect(verifyWebhook(call.body.replace('completed', 'failed'), String(call.headers['x-voucher-signature']), scheduleSecret)).toBe(false);
+    expect(verifyWebhook(call.body, String(call.headers['x-voucher-signature']), SECRET)).toBe(false);
     const payload = JSON.parse(call.body);
     expect(payload).toMatchObject({ status: 'completed', schedule_id: scheduleId, format: 'csv', voucher_count: 1, metrics: ['uses', 'discount'] });
     expect(call.headers['x-voucher-event']).toBe('export.completed');
@@ -100,7 +104,9 @@ describe('scheduled exports and signed webhooks (real Redis, BullMQ job schedule
 
     // Schedules CRUD, tenant-scoped; deleting stops further runs.
     expect((await api.get('/v1/analytics/export/schedules')).body.data.map((s: { schedule_id: string }) => s.schedule_id)).toEqual([scheduleId]);
-    expect((await api.get(`/v1/analytics/export/schedules/${scheduleId}`)).body.next_run_at).toEqual(expect.any(String));
+    const read = (await api.get(`/v1/analytics/export/schedules/${scheduleId}`)).body;
+    expect(read.next_run_at).toEqual(expect.any(String));
+    expect(read.webhook_secret).toBe(scheduleSecret);
     expect((await api.get(`/v1/analytics/export/schedules/${scheduleId}`, otherKey)).status).toBe(404);
     expect((await api.request('DELETE', `/v1/analytics/export/schedules/${scheduleId}`, undefined, otherKey)).status).toBe(404);
     expect((await api.request('DELETE', `/v1/analytics/export/schedules/${scheduleId}`)).status).toBe(204);
@@ -109,6 +115,18 @@ describe('scheduled exports and signed webhooks (real Redis, BullMQ job schedule
     const countAfterDelete = await scheduledExports(scheduleId);
     await new Promise((r) => setTimeout(r, 4_500));
     expect(await scheduledExports(scheduleId)).toBe(countAfterDelete);
+  });
+
+  it('hands each schedule with a webhook its own secret, and none without one', async () => {
+    const base = { name: 'weekly', cron: '0 6 * * 1', export: { voucher_ids: [data.v1], metrics: ['uses'], time_period: 'last_7_days' } };
+    const hooked = (await api.post('/v1/analytics/export/schedules', { ...base, webhook_url: 'https://example.com/a' })).body;
+    const hooked2 = (await api.post('/v1/analytics/export/schedules', { ...base, webhook_url: 'https://example.com/a' })).body;
+    const plain = (await api.post('/v1/analytics/export/schedules', base)).body;
+    expect(hooked.webhook_secret).toMatch(/^whsec_[0-9a-f]{64}$/);
+    expect(hooked2.webhook_secret).toMatch(/^whsec_[0-9a-f]{64}$/);
+    expect(hooked2.webhook_secret).not.toBe(hooked.webhook_secret);
+    expect(plain).not.toHaveProperty('webhook_secret');
+    for (const s of [hooked, hooked2, plain]) expect((await api.request('DELETE', `/v1/analytics/export/schedules/${s.schedule_id}`)).status).toBe(204);
   });
 
   it('refuses a bad cron, a bad window and unknown vouchers', async () => {

@@ -101,7 +101,7 @@ export const configSchema = z.object({
   DOWNLOAD_LINK_TTL_SECONDS: int(3_600, 1),
   /** Base of the download_url handed to clients (the public gateway's address in production). */
   PUBLIC_BASE_URL: url('http://127.0.0.1:3000'),
-  /** HMAC secret receivers use to verify the X-Voucher-Signature header of export webhooks. */
+  /** Master key of export webhook signatures: each schedule's own secret (webhook_secret) is derived from it. */
   WEBHOOK_SIGNING_SECRET: z.string().min(16).default('dev-webhook-signing-secret-change-me'),
   WEBHOOK_ATTEMPTS: int(5, 1),
   WEBHOOK_BACKOFF_MS: int(1_000, 0),

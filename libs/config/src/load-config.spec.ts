@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' }, 'export-worker')).toThrow(/DOWNLOAD_SIGNING_KEY: must be set in production/);
     expect(() => loadConfig({ NODE_ENV: 'production' }, 'export-worker')).toThrow(/WEBHOOK_SIGNING_SECRET: must be set in production/);
     expect(() => loadConfig({ NODE_ENV: 'production' }, 'query')).toThrow(/DOWNLOAD_SIGNING_KEY: must be set in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DOWNLOAD_SIGNING_KEY: 'k'.repeat(32) }, 'query')).toThrow(/WEBHOOK_SIGNING_SECRET: must be set in production/);
     const secrets = { DOWNLOAD_SIGNING_KEY: 'k'.repeat(32), WEBHOOK_SIGNING_SECRET: 's'.repeat(32) };
     expect(loadConfig({ NODE_ENV: 'production', ...secrets }, 'export-worker').NODE_ENV).toBe('production');
     // Ingest signs nothing: a deployment need not give it the secrets (least privilege).

@@ -12,7 +12,8 @@ export type SigningSecret = 'DOWNLOAD_SIGNING_KEY' | 'WEBHOOK_SIGNING_SECRET';
  */
 export const APP_SIGNING_SECRETS = {
   ingest: [],
-  query: ['DOWNLOAD_SIGNING_KEY'],
+  // query mints download links and shows each schedule its derived webhook secret
+  query: ['DOWNLOAD_SIGNING_KEY', 'WEBHOOK_SIGNING_SECRET'],
   'export-worker': ['DOWNLOAD_SIGNING_KEY', 'WEBHOOK_SIGNING_SECRET'],
 } as const satisfies Record<string, readonly SigningSecret[]>;
 

@@ -1,6 +1,6 @@
 import { signDownloadToken, verifyDownloadToken } from './download-token';
 import { humanFileSize } from './status-body';
-import { signWebhook, verifyWebhook } from './webhook-signature';
+import { scheduleWebhookSecret, signWebhook, verifyWebhook } from './webhook-signature';
 
 describe('download tokens', () => {
   const key = 'k'.repeat(32);
@@ -27,6 +27,20 @@ describe('webhook signatures', () => {
     expect(verifyWebhook('{"a":2}', header, 'secret', 300, 1_010)).toBe(false);
     expect(verifyWebhook('{"a":1}', header, 'other', 300, 1_010)).toBe(false);
     expect(verifyWebhook('{"a":1}', header, 'secret', 300, 2_000)).toBe(false);
+  });
+
+  it('gives every schedule its own secret, stable, unrelated to the master key', () => {
+    const master = 'm'.repeat(32);
+    const a = scheduleWebhookSecret(master, 'sched_aaaaaaaaaaaaaaaa');
+    expect(a).toMatch(/^whsec_[0-9a-f]{64}$/);
+    expect(scheduleWebhookSecret(master, 'sched_aaaaaaaaaaaaaaaa')).toBe(a);
+    expect(scheduleWebhookSecret(master, 'sched_bbbbbbbbbbbbbbbb')).not.toBe(a);
+    expect(scheduleWebhookSecret('n'.repeat(32), 'sched_aaaaaaaaaaaaaaaa')).not.toBe(a);
+    expect(a).not.toContain(master);
+    // A call signed for one schedule does not verify with another schedule's secret.
+    const header = signWebhook('{}', a, 1_000);
+    expect(verifyWebhook('{}', header, a, 300, 1_000)).toBe(true);
+    expect(verifyWebhook('{}', header, scheduleWebhookSecret(master, 'sched_bbbbbbbbbbbbbbbb'), 300, 1_000)).toBe(false);
   });
 });
 

@@ -19,6 +19,16 @@ export function verifyWebhook(body: string, header: string, secret: string, tole
   return timingSafeEqual(expected, Buffer.from(match[2]));
 }
 
+/**
+ * The secret one schedule's webhooks are signed with, handed to its owner as `webhook_secret`.
+ * Derived from the deployment's WEBHOOK_SIGNING_SECRET and the schedule id by HMAC (a PRF): a
+ * receiver can verify its own schedule's calls and learns nothing that would let it sign another
+ * tenant's, nothing extra is stored, and rotating WEBHOOK_SIGNING_SECRET rotates every schedule's.
+ */
+export function scheduleWebhookSecret(signingSecret: string, scheduleId: string): string {
+  return `whsec_${hmac(`schedule-webhook-secret\n${scheduleId}`, signingSecret)}`;
+}
+
 function hmac(text: string, secret: string): string {
   return createHmac('sha256', secret).update(text).digest('hex');
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ExportStore, JOB, postWebhook, signWebhook, toStatusBody, WEBHOOK_SIGNATURE_HEADER, type WebhookJobData } from '@app/export-core';
+import { ExportStore, JOB, postWebhook, scheduleWebhookSecret, signWebhook, toStatusBody, WEBHOOK_SIGNATURE_HEADER, type WebhookJobData } from '@app/export-core';
 import { counter } from '@app/observability';
 import { EXPORT_QUEUE } from './export-worker.providers';
 
 const deliveries = counter('export_webhook_deliveries_total', 'Webhook delivery attempts by outcome', ['outcome']);
 
-/** POSTs the export's status body to the schedule's webhook_url, signed, retried with backoff by BullMQ. */
+/** POSTs the export's status body to the schedule's webhook_url, signed with the schedule's own secret, retried with backoff by BullMQ. */
 @Injectable()
 export class WebhookNotifier {
   private readonly log = new Logger(WebhookNotifier.name);
@@ -20,7 +20,8 @@ export class WebhookNotifier {
 
   async enqueue(exportId: string): Promise<void> {
     const record = await this.store.get(exportId);
-    if (!record?.webhook_url) return;
+    // A webhook belongs to a schedule (its secret is the schedule's); exports without one have none.
+    if (!record?.webhook_url || !record.schedule_id) return;
     await this.store.transition(exportId, [], { webhook: { url: record.webhook_url, status: 'pending', attempts: 0 } });
     const data: WebhookJobData = { export_id: exportId };
     // One delivery job per export (job id), whatever retried path reached here.
@@ -33,7 +34,8 @@ export class WebhookNotifier {
 
   async deliver(job: Job<WebhookJobData>): Promise<void> {
     const record = await this.store.get(job.data.export_id);
-    if (!record?.webhook_url) return;
+    if (!record?.webhook_url || !record.schedule_id) return;
+    const secret = scheduleWebhookSecret(this.config.WEBHOOK_SIGNING_SECRET, record.schedule_id);
     const body = JSON.stringify(
       toStatusBody(record, {
         publicBaseUrl: this.config.PUBLIC_BASE_URL,
@@ -50,7 +52,7 @@ export class WebhookNotifier {
         record.webhook_url,
         {
           'content-type': 'application/json',
-          [WEBHOOK_SIGNATURE_HEADER]: signWebhook(body, this.config.WEBHOOK_SIGNING_SECRET),
+          [WEBHOOK_SIGNATURE_HEADER]: signWebhook(body, secret),
           'x-voucher-event': `export.${record.status}`,
         },
         body,

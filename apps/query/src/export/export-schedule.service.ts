@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { CronExpressionParser } from 'cron-parser';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ExportStore, JOB, newScheduleId, webhookUrlProblem, type ScheduledExportJobData, type ScheduleRecord } from '@app/export-core';
+import { ExportStore, JOB, newScheduleId, scheduleWebhookSecret, webhookUrlProblem, type ScheduledExportJobData, type ScheduleRecord } from '@app/export-core';
 import { parseTimeZone, ValidationError, type Tenant } from '../common';
 import type { CreateScheduleDto, ScheduleDto } from './export.dto';
 import { ScheduleNotFoundError } from './export.errors';
@@ -88,7 +88,7 @@ export class ExportScheduleService {
       cron: s.cron,
       timezone: s.timezone,
       export: s.export,
-      ...(s.webhook_url ? { webhook_url: s.webhook_url } : {}),
+      ...(s.webhook_url ? { webhook_url: s.webhook_url, webhook_secret: scheduleWebhookSecret(this.config.WEBHOOK_SIGNING_SECRET, s.schedule_id) } : {}),
       created_at: s.created_at,
       next_run_at: next ? new Date(next).toISOString() : null,
     };

@@ -220,6 +220,11 @@ export class ScheduleDto {
   @ApiProperty() timezone: string;
   @ApiProperty({ type: ScheduleExportDto }) export: ScheduleExportDto;
   @ApiPropertyOptional() webhook_url?: string;
+  @ApiPropertyOptional({
+    example: 'whsec_5f2b…',
+    description: "With webhook_url: the secret that verifies this schedule's X-Voucher-Signature (HMAC-SHA256 key), unique to the schedule.",
+  })
+  webhook_secret?: string;
   @ApiProperty() created_at: string;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Next planned run (from BullMQ).' }) next_run_at?: string | null;
 }
