@@ -252,11 +252,21 @@ describe('query metrics on hand-built events (real ClickHouse)', () => {
     await insertEvents([
       // Inserted larger-first, so "whichever sighting is read first" would pick 9000.
       ev('order.completed', at, { account_id: account, livemode: false, customer_id: 'cusT', order_id: 'ordT1', order_amount: 9_000, currency: 'USD' }),
-      ev('voucher.redeemed', at, base({ voucher_id: T, customer_id: 'cusT', order_id: 'ordT1', order_amount: 8_000, discount_amount: 800 })),
+      ev('voucher.redeemed', at, base({ voucher_id: T, customer_id: 'cusT', order_id: 'ordT1', order_amount: 8_000, discount_amount: 800, customer_segment: 'vip' })),
     ]);
+    const expected = {
+      total_customers: 1,
+      new_customers: 1,
+      avg_customer_value: 8_000,
+      customer_lifetime_value: 8_000,
+      top_customer_segments: [{ segment: 'vip', count: 1, avg_order_value: 8_000, conversion_rate: 1 }],
+    };
     const res = await get(app, `/v1/analytics/vouchers/${T}/customers${q({ start_date: '2024-05-05', end_date: '2024-05-05' })}`, key);
     expect(res.status).toBe(200);
-    expect(res.body.customer_insights).toMatchObject({ total_customers: 1, new_customers: 1, avg_customer_value: 8_000, customer_lifetime_value: 8_000 });
+    expect(res.body.customer_insights).toMatchObject(expected);
+    // The same from the raw events alone (a period inside one 15-minute bucket), segment breakdown included.
+    const edges = await get(app, `/v1/analytics/vouchers/${T}/customers${q({ start_date: '2024-05-05T10:00:00Z', end_date: '2024-05-05T10:00:01Z' })}`, key);
+    expect(edges.body.customer_insights).toMatchObject(expected);
   });
 
   it('voucher list: per voucher and currency, sorted, paginated by cursor', async () => {
