@@ -64,6 +64,13 @@ function shutdown(code = 0) {
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
+// `npm start` runs this under `sh -c`: a SIGTERM to npm (a supervisor, `timeout`) ends npm and the
+// shell without reaching this process, which would leave the apps running orphaned. Re-parenting
+// is the sign that whoever started us is gone.
+const startedBy = process.ppid;
+setInterval(() => {
+  if (process.ppid !== startedBy) shutdown(0);
+}, 1_000).unref();
 
 (async () => {
   APPS.forEach(startApp);
