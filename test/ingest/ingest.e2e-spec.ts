@@ -80,6 +80,29 @@ describe('ingest (real Kafka, ClickHouse, Redis)', () => {
     expect(Number(redeemed.kafka_offset)).toBeGreaterThanOrEqual(0);
   });
 
+  it('stores free-text fields byte for byte: tabs, newlines, backslashes, quotes, non-ASCII', async () => {
+    const account = uid('acc');
+    const text = {
+      source: 'checkout\tEU\n"primary" \\ ünïcødé 🎟️',
+      voucher_code: `A\\B "C' D`, // printable ASCII only (the contract): a backslash and both quotes
+      customer_segment: 'VIP\tGold',
+      customer_region: 'Zürich\r\nNord',
+      reason: "expired \\ soon; ' OR 1=1 --",
+    };
+    const event = makeEvent(
+      'voucher.validated',
+      { account_id: account, voucher_code: text.voucher_code, customer_segment: text.customer_segment, customer_region: text.customer_region, result: 'invalid', reason: text.reason },
+      { source: text.source },
+    );
+    await produceEvents(env.KAFKA_TOPIC, [event]);
+    await eventually(() => countFor(account), (n) => n >= 1);
+    const [row] = await queryRows<Record<string, string>>(
+      ch,
+      `SELECT source, voucher_code, customer_segment, customer_region, reason FROM voucher_events WHERE account_id = '${account}'`,
+    );
+    expect(row).toEqual(text);
+  });
+
   it('counts an event sent again later exactly once, and a repeat inside one batch once', async () => {
     const account = uid('acc');
     const first = makeEvent('voucher.redeemed', { account_id: account });
