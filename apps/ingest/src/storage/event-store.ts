@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { sqlIdentifier } from '@app/clickhouse';
-import type { EventRow } from '@app/contracts';
+import { EVENT_ROW_COLUMNS, toTabSeparated, type EventRow } from '@app/contracts';
 
 /** Reads and writes the raw events table; the rollups follow through materialized views. */
 export class EventStore {
@@ -67,7 +68,14 @@ export class EventStore {
     const size = Math.ceil(rows.length / Math.max(1, concurrency));
     const chunks = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
     const results = await Promise.allSettled(
-      chunks.map((values) => this.clickhouse.insert({ table: `${this.db}.voucher_events`, values, format: 'JSONEachRow' })),
+      chunks.map((chunk) =>
+        this.clickhouse.insert({
+          table: `${this.db}.voucher_events`,
+          columns: [...EVENT_ROW_COLUMNS],
+          values: Readable.from([toTabSeparated(chunk)], { objectMode: false }),
+          format: 'TabSeparated',
+        }),
+      ),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
