@@ -1,10 +1,8 @@
-import { addDays, localDate, startOfLocalDay } from '@app/time';
+import { addDays, DAY_MS, localDate, startOfLocalDay } from '@app/time';
 import type { ExportGranularity, RelativeWindow } from './export.types';
 
 // Zone arithmetic (local dates, local midnights across DST) is @app/time's, shared with the
 // query API, so an export's buckets and the trends endpoint's buckets cannot drift apart.
-
-const DAY_MS = 86_400_000;
 
 function bucketStart(date: string, granularity: Exclude<ExportGranularity, 'event'>): string {
   if (granularity === 'day') return date;

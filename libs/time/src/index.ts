@@ -1,4 +1,5 @@
 export {
+  DAY_MS,
   canonicalTimeZone,
   localParts,
   offsetMs,

@@ -1,3 +1,6 @@
+/** One calendar day in milliseconds (UTC days: no zone involved). */
+export const DAY_MS = 86_400_000;
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -63,8 +66,8 @@ export function offsetMs(ms: number, timeZone: string): number {
  */
 export function zonedToUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number, timeZone: string): number {
   const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  const before = wall - offsetMs(wall - 86_400_000, timeZone);
-  const after = wall - offsetMs(wall + 86_400_000, timeZone);
+  const before = wall - offsetMs(wall - DAY_MS, timeZone);
+  const after = wall - offsetMs(wall + DAY_MS, timeZone);
   const valid = [before, after].filter((c) => c + offsetMs(c, timeZone) === wall);
   return valid.length ? Math.min(...valid) : before;
 }
@@ -78,13 +81,13 @@ export function localDate(ms: number, timeZone: string): string {
 
 /** Adds days to a YYYY-MM-DD date (calendar arithmetic, no zone involved). */
 export function addDays(date: string, days: number): string {
-  const t = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) + days * 86_400_000;
+  const t = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) + days * DAY_MS;
   return new Date(t).toISOString().slice(0, 10);
 }
 
 /** Whole days from a to b (YYYY-MM-DD). */
 export function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
 }
 
 /** Midnight at the start of a local date, as an instant. */

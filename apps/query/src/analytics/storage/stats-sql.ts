@@ -1,4 +1,5 @@
 import { sqlIdentifier, sqlNumber, sqlString } from '@app/clickhouse';
+import { DAY_MS } from '@app/time';
 
 /**
  * SQL text of every analytics query, built from validated values through the one escaping
@@ -9,7 +10,6 @@ import { sqlIdentifier, sqlNumber, sqlString } from '@app/clickhouse';
  */
 
 const BUCKET_MS = 900_000;
-const DAY_MS = 86_400_000;
 
 export interface Scope {
   accountId: string;

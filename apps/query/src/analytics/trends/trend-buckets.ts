@@ -1,5 +1,5 @@
 import { sqlString } from '@app/clickhouse';
-import { addDays, localDate, offsetMs } from '@app/time';
+import { addDays, DAY_MS, localDate, offsetMs } from '@app/time';
 import type { TimeRange } from '../../common/time/time-range';
 import type { Interval } from '../dto/analytics-query.dto';
 
@@ -37,8 +37,6 @@ export function bucketSql(interval: Interval, timeZone: string): (column: string
     return `toString(toStartOfMonth(${date}))`;
   };
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Whether every bucket boundary of the range in its zone is a UTC midnight, so whole UTC days

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataVersions } from '@app/freshness';
+import { DAY_MS } from '@app/time';
 import type { Tenant } from '../../common/auth/api-key-store';
 import { ResponseCache, type CachedJson } from '../../common/cache/response-cache';
 import { ValidationError } from '../../common/errors/api-error';
@@ -91,7 +92,7 @@ export class VoucherListService {
         typeof c.v === 'string' && /^-?\d{1,18}$/.test(c.v) &&
         typeof c.id === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(c.id) &&
         typeof c.c === 'string' && /^[A-Z]{3}$/.test(c.c) &&
-        Number.isSafeInteger(c.s) && Number.isSafeInteger(c.e) && c.s < c.e && c.e - c.s <= 91 * 86_400_000;
+        Number.isSafeInteger(c.s) && Number.isSafeInteger(c.e) && c.s < c.e && c.e - c.s <= 91 * DAY_MS;
       if (ok) return c;
     } catch {
       // fall through

@@ -1,8 +1,7 @@
 import { InvalidTimePeriodError, ValidationError } from '../errors/api-error';
-import { addDays, canonicalTimeZone, daysBetween, localDate, startOfLocalDay, zonedToUtc } from '@app/time';
+import { addDays, canonicalTimeZone, DAY_MS, daysBetween, localDate, startOfLocalDay, zonedToUtc } from '@app/time';
 
 export const MAX_PERIOD_DAYS = 90;
-const DAY_MS = 86_400_000;
 /** A 90-day local period spanning a DST change lasts 90 days ± 1 hour; that still counts as 90. */
 const DST_ALLOWANCE_MS = 3_600_000;
 /** DateTime in ClickHouse covers 1970..2105; the API accepts a safe subset. */
