@@ -10,6 +10,8 @@ import {
   CURRENCY_KEY,
   customerInsightsSql,
   dailyCoverageSql,
+  dailyFromCoverage,
+  DISTINCT_COUNTS,
   mergedStatsQueries,
   redemptionsByCurrencySql,
   voucherMetaSql,
@@ -96,11 +98,13 @@ async function httpGet(url: string): Promise<void> {
   if (res.status !== 200) throw new Error(`${res.status} ${body.slice(0, 200)}`);
 }
 
-/** The statements of one mergedStatsQueries call, sent at once as the service sends them. */
 /** Where the daily rollup may be read from: looked up in the bench database before the runs, as the service does. */
 let dailyFrom = Infinity;
-// Every bench request is in UTC, so the service offers the daily rollup to every statement (it is
-// used where allowed: not for distinct counts or dimensions).
+/**
+ * The statements of one mergedStatsQueries call, sent at once as the service sends them. Every
+ * bench request is in UTC, so the service offers the daily rollup to every statement (it is used
+ * where allowed: not for distinct counts or dimensions).
+ */
 const merged = (scope: Scope, r: MsRange, options: MergedStatsOptions) => Promise.all(mergedStatsQueries(DB, scope, r, { ...options, dailyFrom }).map(sql));
 
 async function sql(query: string): Promise<string> {
@@ -179,15 +183,14 @@ async function main(): Promise<void> {
   type Name = keyof typeof requests;
 
   // Peer (a): the statements the service sends for each request, in the same order and parallelism.
-  const [coverage] = await sqlRows<{ n: string; complete_from_s: number }>(dailyCoverageSql(DB));
-  if (coverage && Number(coverage.n) > 0) dailyFrom = coverage.complete_from_s * 1000;
+  dailyFrom = dailyFromCoverage((await sqlRows<{ n: string; complete_from_s: number }>(dailyCoverageSql(DB)))[0]);
   log(`daily rollup complete from ${Number.isFinite(dailyFrom) ? new Date(dailyFrom).toISOString() : 'never'}`);
   const resolveSql = () => Promise.all([sql(voucherMetaSql(DB, scopeBase)), sql(redemptionsByCurrencySql(DB, scopeBase, dailyFrom))]);
   const day = bucketSql('day', 'UTC');
   const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
   const peerA: Record<Name, () => Promise<unknown>> = {
     performance: () =>
-      Promise.all([resolveSql(), merged(scopeBase, range, { keys: [CURRENCY_KEY], distinct: ['orders', 'customers'], main: true })]),
+      Promise.all([resolveSql(), merged(scopeBase, range, { keys: [CURRENCY_KEY], distinct: DISTINCT_COUNTS, main: true })]),
     trends: () =>
       Promise.all([
         resolveSql(),

@@ -5,6 +5,8 @@ import {
   CURRENCY_KEY,
   customerInsightsSql,
   dailyCoverageSql,
+  dailyFromCoverage,
+  DISTINCT_COUNTS,
   groupColumns,
   mergedStatsQueries,
   redemptionsByCurrencySql,
@@ -86,7 +88,6 @@ export interface VoucherListRow {
 export type FullScope = Required<Scope>;
 
 const COVERAGE_REFRESH_MS = 60_000;
-const BOTH_DISTINCT: readonly DistinctCount[] = ['orders', 'customers'];
 
 /** Runs the analytics SQL (built in stats-sql.ts) and returns typed sums; no metric logic here. */
 @Injectable()
@@ -115,7 +116,7 @@ export class AnalyticsRepository {
     let dailyFrom = Infinity;
     try {
       const [row] = await this.clickhouse.rows<Row>('rollup_coverage', dailyCoverageSql(this.db));
-      if (big(row?.n) > 0n) dailyFrom = Number(row.complete_from_s) * 1000;
+      dailyFrom = dailyFromCoverage(row);
     } catch {
       // Not migrated yet, or ClickHouse away (the figures' own queries will report that).
     }
@@ -155,12 +156,12 @@ export class AnalyticsRepository {
    * the figures be fetched in parallel with the default-currency choice instead of after it.
    */
   async mainStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, MainStats>> {
-    const rows = await this.mergedStats('main_stats', scope, range, { keys: [CURRENCY_KEY], distinct: BOTH_DISTINCT, main: true, dailyFrom: await this.dailyFrom() });
+    const rows = await this.mergedStats('main_stats', scope, range, { keys: [CURRENCY_KEY], distinct: DISTINCT_COUNTS, main: true, dailyFrom: await this.dailyFrom() });
     return new Map(rows.map((row) => [String(row.currency), mainStats(row)]));
   }
 
   async dimensionStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, DimensionStats[]>> {
-    const rows = await this.mergedStats('dimension_stats', scope, range, { keys: [CURRENCY_KEY], dimensions: true, distinct: BOTH_DISTINCT });
+    const rows = await this.mergedStats('dimension_stats', scope, range, { keys: [CURRENCY_KEY], dimensions: true, distinct: DISTINCT_COUNTS });
     const byCurrency = new Map<string, DimensionStats[]>();
     for (const r of rows) {
       const list = byCurrency.get(String(r.currency)) ?? [];
@@ -209,10 +210,9 @@ export class AnalyticsRepository {
     }));
   }
 
-  /** Additive sums only (no distinct counts): the cheap query behind growth rates. */
+  /** Additive sums only (no distinct counts) in the scope's currency. */
   async additiveStats(scope: FullScope, range: MsRange): Promise<StatSums> {
-    const [row] = await this.mergedStats('additive_stats', scope, range, { keys: [], distinct: [], dailyFrom: await this.dailyFrom() });
-    return sums(row ?? {});
+    return (await this.additiveStatsByCurrency(scope, range)).get(scope.currency) ?? ZERO_SUMS;
   }
 
   async customerGroups(scope: FullScope, range: MsRange): Promise<CustomerGroup[]> {

@@ -120,8 +120,10 @@ const SUM_STATES: StateColumn[] = [
 ];
 /** Only in the main rollups (not per dimension): performance details. */
 const MAIN_STATES: StateColumn[] = ['validations_valid', 'first_used', 'last_used'];
-/** Not in the daily rollup. */
-const DISTINCT_STATES = new Set<StateColumn>(['orders', 'customers']);
+/** The distinct counts a figure may need: the expensive part of every query, and not in the daily rollup. */
+export const DISTINCT_COUNTS = ['orders', 'customers'] as const satisfies readonly StateColumn[];
+export type DistinctCount = (typeof DISTINCT_COUNTS)[number];
+const isDistinctCount = (c: StateColumn): c is DistinctCount => (DISTINCT_COUNTS as readonly StateColumn[]).includes(c);
 
 const DIMENSION_ARRAY_JOIN = `ARRAY JOIN [
     tuple(CAST('segment' AS Enum8('segment' = 1, 'region' = 2, 'failure_reason' = 3)), customer_segment),
@@ -166,9 +168,9 @@ export function groupColumns(options: Pick<StateSourceOptions, 'keys' | 'dimensi
 export function stateSource(db: string, scope: Scope, range: MsRange, options: StateSourceOptions): string {
   const d = sqlIdentifier(db);
   const columns = options.columns ?? SUM_STATES;
-  const dims = options.dimensions !== undefined && options.dimensions !== false;
+  const dims = Boolean(options.dimensions);
   const onlyDimension = typeof options.dimensions === 'string' ? sqlString(options.dimensions) : undefined;
-  const dailyAllowed = !dims && !columns.some((c) => DISTINCT_STATES.has(c));
+  const dailyAllowed = !dims && !columns.some(isDistinctCount);
   const { daily, rollup, raw } = splitRange(range, dailyAllowed ? options.dailyFrom : undefined);
   const rollupKeys = [...options.keys.map((k) => `${k.bucket} AS ${k.name}`), ...(dims ? ['dimension', 'value'] : [])];
   const groupBy = groupColumns(options);
@@ -192,9 +194,6 @@ export function stateSource(db: string, scope: Scope, range: MsRange, options: S
   }
   return parts.join('\nUNION ALL\n');
 }
-
-/** The distinct counts a figure may need: the expensive part of every query. */
-export type DistinctCount = 'orders' | 'customers';
 
 export interface MergedStatsOptions extends Omit<StateSourceOptions, 'columns'> {
   /** The distinct counts to compute besides the sums; only what the answer shows. */
@@ -230,9 +229,14 @@ export function mergedStatsQueries(db: string, scope: Scope, range: MsRange, opt
   );
 }
 
-/** From which instant the daily rollup holds every event (the latest coverage row wins). */
+/** From which instant the daily rollup holds every event (the latest coverage row wins); read with dailyFromCoverage. */
 export function dailyCoverageSql(db: string): string {
   return `SELECT count() AS n, toUInt32(max(complete_from)) AS complete_from_s FROM ${sqlIdentifier(db)}.rollup_coverage WHERE rollup = 'voucher_stats_1d'`;
+}
+
+/** The `dailyFrom` instant (ms) a dailyCoverageSql row gives; Infinity (never use the rollup) without coverage. */
+export function dailyFromCoverage(row: { n?: unknown; complete_from_s?: unknown } | undefined): number {
+  return row && Number(row.n) > 0 ? Number(row.complete_from_s) * 1000 : Infinity;
 }
 
 /** Does the voucher exist for this account and mode; its latest code and currencies. */
