@@ -28,10 +28,6 @@ export function splitStatements(sql: string): string[] {
     .filter(Boolean);
 }
 
-/**
- * Reads the versioned files (NNNN_name.sql), in version order, with `{db}` bound to the database.
- * With a cluster, the same files are rewritten for ON CLUSTER / Replicated / Distributed (cluster-ddl.ts).
- */
 /** The migration files (NNNN_name.sql) of a directory, in version order. */
 function migrationFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -39,14 +35,18 @@ function migrationFiles(dir: string): string[] {
     .sort();
 }
 
+/**
+ * Reads the versioned files (NNNN_name.sql), in version order, with `{db}` bound to the database.
+ * With a cluster, the same files are rewritten for ON CLUSTER / Replicated / Distributed (cluster-ddl.ts).
+ */
 export function loadMigrations(database: string, options: MigrationOptions = {}, dir = MIGRATIONS_DIR): Migration[] {
   const db = sqlIdentifier(database);
   const forCluster = options.cluster ? clusterRewriter({ database: db, cluster: options.cluster }) : (s: string[]) => s;
   return migrationFiles(dir).map((file) => ({
-      version: Number(file.slice(0, 4)),
-      name: file.replace(/\.sql$/, ''),
-      statements: forCluster(splitStatements(readFileSync(join(dir, file), 'utf8').replaceAll('{db}', db))),
-    }));
+    version: Number(file.slice(0, 4)),
+    name: file.replace(/\.sql$/, ''),
+    statements: forCluster(splitStatements(readFileSync(join(dir, file), 'utf8').replaceAll('{db}', db))),
+  }));
 }
 
 /** The highest migration version this build ships: a database below it is missing schema the code reads. */
