@@ -111,10 +111,6 @@ function tsvField(value: string | number): string {
  */
 export function toTabSeparated(rows: readonly EventRow[]): string {
   let text = '';
-  for (const row of rows) {
-    let line = tsvField(row[EVENT_ROW_COLUMNS[0]]);
-    for (let i = 1; i < EVENT_ROW_COLUMNS.length; i++) line += '\t' + tsvField(row[EVENT_ROW_COLUMNS[i]]);
-    text += line + '\n';
-  }
+  for (const row of rows) text += EVENT_ROW_COLUMNS.map((column) => tsvField(row[column])).join('\t') + '\n';
   return text;
 }
