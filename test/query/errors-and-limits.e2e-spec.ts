@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { uid } from '../fixtures/events';
 import { freePort, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/clickhouse';
@@ -128,6 +129,31 @@ describe('query API errors, rate limits and degraded modes', () => {
     const res = await get(down, perf(), key);
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('SERVICE_UNAVAILABLE, not a hung request, when ClickHouse accepts the connection but never answers', async () => {
+    // A server that takes the connection and the query, then stays silent: a stalled ClickHouse.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const stalled = await startQuery([[key, account]], { CLICKHOUSE_URL: `http://127.0.0.1:${port}`, QUERY_CACHE_ENABLED: 'false', QUERY_CLICKHOUSE_TIMEOUT_MS: '1500' }, { waitReady: false });
+      apps.push(stalled);
+      await eventually(() => get(stalled, '/health/live'), (r) => r.status === 200);
+      const started = Date.now();
+      const res = await get(stalled, perf(), key);
+      expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: { error: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE' }) } });
+      // Answered once the query timeout ran out, not after it or never.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('without Redis: still correct answers from ClickHouse, readiness degraded, limits enforced per process', async () => {

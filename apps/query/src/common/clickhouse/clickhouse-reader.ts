@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Pool } from 'undici';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { createClickHouse, type ClickHouseClient } from '@app/clickhouse';
 import { histogram } from '@app/observability';
@@ -11,46 +12,97 @@ const queryTime = histogram(
   ['query', 'outcome'],
 );
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  // undici's own transport failures: no connection, no answer in time, connection lost mid-answer
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
 
 /** Transport failures (server away, timeouts) as opposed to ClickHouse answering with an error. */
 function isUnreachable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown };
-  return (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) || /timeout|socket hang up|ECONN/i.test(String(e?.message ?? ''));
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
+  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  return (typeof code === 'string' && NETWORK_CODES.has(code)) || /timeout|socket hang up|ECONN/i.test(String(e?.message ?? ''));
 }
+
+/** ClickHouse answered, with an error (bad SQL, missing table, a limit): the text it sent. */
+class ClickHouseQueryError extends Error {}
 
 /**
  * The query service's only door to ClickHouse. It times every query, and it decides once what a
  * failure means for the caller: unreachable → SERVICE_UNAVAILABLE, anything else → INTERNAL_ERROR
  * (logged with the SQL, which never reaches a response).
+ *
+ * Reads go over undici's keep-alive pool rather than @clickhouse/client: the official client waits
+ * a timer tick before every request (a workaround for stale sockets, clickhouse-js#294) and streams
+ * the body, which cost ~2 ms of latency and ~0.8 ms of CPU per statement here, against ~1 ms and
+ * ~0.2 ms for the same POST through undici (docs/decisions.md). An analytics answer sends 3-5
+ * statements, the cheap ones in single milliseconds. The official client stays for the health
+ * check's schema lookup, which is not on the request path.
  */
 @Injectable()
 export class ClickHouseReader implements OnModuleDestroy {
   private readonly logger = new Logger(ClickHouseReader.name);
   readonly client: ClickHouseClient;
   readonly database: string;
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly authorization: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.client = createClickHouse(config, { requestTimeoutMs: config.QUERY_CLICKHOUSE_TIMEOUT_MS });
     this.database = config.CLICKHOUSE_DATABASE;
+    const url = new URL(config.CLICKHOUSE_URL);
+    const timeout = config.QUERY_CLICKHOUSE_TIMEOUT_MS;
+    this.pool = new Pool(url.origin, { connections: 10, headersTimeout: timeout, bodyTimeout: timeout, connectTimeout: Math.min(timeout, 5_000) });
+    const params = new URLSearchParams({ database: config.CLICKHOUSE_DATABASE, default_format: 'JSONEachRow' });
+    this.path = `${url.pathname.replace(/\/+$/, '')}/?${params}`;
+    this.authorization = `Basic ${Buffer.from(`${config.CLICKHOUSE_USER}:${config.CLICKHOUSE_PASSWORD}`).toString('base64')}`;
   }
 
   async rows<T>(name: string, query: string): Promise<T[]> {
     const stop = queryTime.startTimer({ query: name });
     try {
-      const result = await this.client.query({ query, format: 'JSONEachRow' });
-      const rows = await result.json<T>();
+      const rows = await this.post<T>(query);
       stop({ outcome: 'ok' });
       return rows;
     } catch (err) {
       stop({ outcome: 'error' });
-      if (isUnreachable(err)) {
+      if (!(err instanceof ClickHouseQueryError) && isUnreachable(err)) {
         this.logger.warn({ err: String(err), query: name }, 'ClickHouse unreachable');
         throw new ServiceUnavailableError();
       }
-      this.logger.error({ err, query: name, sql: query.slice(0, 4000) }, 'ClickHouse rejected a query');
+      this.logger.error({ err: String(err), query: name, sql: query.slice(0, 4000) }, 'ClickHouse rejected a query');
       throw new ApiError('INTERNAL_ERROR', 'Internal error');
     }
+  }
+
+  /** One statement, its JSONEachRow answer parsed. An error met after the answer began ends the text, so it fails the parse. */
+  private async post<T>(query: string): Promise<T[]> {
+    const { statusCode, headers, body } = await this.pool.request({
+      path: this.path,
+      method: 'POST',
+      headers: { authorization: this.authorization, 'content-type': 'text/plain; charset=utf-8' },
+      body: query,
+    });
+    const text = await body.text();
+    if (statusCode !== 200 || headers['x-clickhouse-exception-code'] !== undefined) throw new ClickHouseQueryError(text.slice(0, 1000));
+    const rows: T[] = [];
+    for (const line of text.split('\n')) {
+      if (line) rows.push(JSON.parse(line) as T);
+    }
+    return rows;
   }
 
   async ping(): Promise<boolean> {
@@ -62,6 +114,6 @@ export class ClickHouseReader implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.client.close();
+    await Promise.all([this.client.close(), this.pool.close()]);
   }
 }
