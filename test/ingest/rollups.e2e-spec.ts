@@ -1,6 +1,6 @@
 import type { EventType, VoucherEvent } from '@app/contracts';
 import { makeEvent, uid } from '../fixtures/events';
-import { startApp, type AppProcess } from '../support/app-process';
+import { metricValue, startApp, type AppProcess } from '../support/app-process';
 import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
 import { createTopics, produceEvents } from '../support/kafka';
 
@@ -77,6 +77,9 @@ describe('rollups', () => {
       (n) => Number(n) === events.length,
       60_000,
     );
+    // The raw rows become visible before an INSERT has finished pushing its block through the
+    // materialized views; ingest counts an event as inserted only once the whole statement returned.
+    await eventually(() => metricValue(ingest.port, 'ingest_events_inserted_total'), (n) => n === events.length, 60_000);
   });
   afterAll(async () => {
     await ingest?.stop();
