@@ -88,7 +88,7 @@ export class ClickHouseReader implements OnModuleDestroy {
     }
   }
 
-  /** One statement, its JSONEachRow answer parsed. An error met after the answer began ends the text, so it fails the parse. */
+  /** One statement, its JSONEachRow answer parsed. */
   private async post<T>(query: string): Promise<T[]> {
     const { statusCode, headers, body } = await this.pool.request({
       path: this.path,
@@ -98,11 +98,15 @@ export class ClickHouseReader implements OnModuleDestroy {
     });
     const text = await body.text();
     if (statusCode !== 200 || headers['x-clickhouse-exception-code'] !== undefined) throw new ClickHouseQueryError(text.slice(0, 1000));
-    const rows: T[] = [];
-    for (const line of text.split('\n')) {
-      if (line) rows.push(JSON.parse(line) as T);
+    try {
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as T);
+    } catch {
+      // An exception text appended to a started answer (18.16 cannot change the status by then).
+      throw new ClickHouseQueryError(text.slice(-1000));
     }
-    return rows;
   }
 
   async ping(): Promise<boolean> {
