@@ -70,7 +70,11 @@ FROM (SELECT number, cityHash64(number, 0) % 100 AS r FROM numbers(${sqlNumber(o
     });
     log(`loaded ${offset + chunk} events (${Date.now() - started} ms for this chunk)`);
   }
-  for (const table of ['voucher_stats_15m', 'voucher_dimension_stats_15m', 'voucher_stats_1d']) await optimizeEveryPartition(client, database, table);
+  // Every table a request reads, the raw events and the customer ledger included: with the parts a
+  // load happens to leave (5 ledger parts once, 1 another time) customer insights moved 580 → 450 ms.
+  for (const table of ['voucher_events', 'customer_orders', 'vouchers', 'voucher_stats_15m', 'voucher_dimension_stats_15m', 'voucher_stats_1d']) {
+    await optimizeEveryPartition(client, database, table);
+  }
 }
 
 /**
