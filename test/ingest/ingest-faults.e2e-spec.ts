@@ -3,6 +3,7 @@ import { makeEvent, uid } from '../fixtures/events';
 import { freePort, metricValue, startApp, type AppProcess } from '../support/app-process';
 import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
 import { committedOffsets, createTopics, produceEvents } from '../support/kafka';
+import { TEST_ENV } from '../support/env';
 import { PrivateClickHouse, PrivateKafka, startPrivateRedis } from '../support/private-servers';
 import { Kafka, logLevel } from 'kafkajs';
 import type { VoucherEvent } from '@app/contracts';
@@ -62,6 +63,15 @@ describe('ingest under faults', () => {
       (n) => n === afterCrash.rows,
     );
     expect(await stats(account)).toEqual({ rows: 500, ids: 500 });
+    // The crash came between the insert and the freshness signal; every voucher's data version
+    // must have moved all the same (the redelivered batch signals the rows it found stored).
+    const redis = new Redis(TEST_ENV.REDIS_URL);
+    try {
+      const versions = await redis.mget(Array.from({ length: 17 }, (_, i) => `va:dv:${account}:test:v:v_${i}`));
+      expect(versions.filter((v) => v === null)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('loses and doubles nothing when ClickHouse is killed mid-stream and comes back', async () => {

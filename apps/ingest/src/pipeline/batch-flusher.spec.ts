@@ -61,6 +61,16 @@ describe('BatchFlusher', () => {
     expect(calls.indexOf('commit')).toBeGreaterThan(calls.indexOf('insert 3'));
   });
 
+  it('signals the rows an earlier attempt or a crashed process already stored, not only the ones it inserted', async () => {
+    const signalled: string[] = [];
+    const { deps, calls } = fakes({ freshness: { signal: async (rows = []) => void signalled.push(...rows.map((r) => r.event_id)) } });
+    // Redelivered after a crash between insert and signal: ClickHouse holds every row already.
+    deps.store.withoutStored = async (rows) => ({ fresh: [], inBatch: 0, stored: rows.length });
+    await new BatchFlusher(deps).flush(parts());
+    expect(calls).toContain('insert 0');
+    expect(signalled.sort()).toEqual(['a', 'b', 'c']);
+  });
+
   it('gives up on abort without committing, so the batch is redelivered', async () => {
     const { deps, calls } = fakes();
     deps.store.insert = async () => {

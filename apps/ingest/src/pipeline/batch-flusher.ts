@@ -64,7 +64,10 @@ export class BatchFlusher {
       if (stored) ingestMetrics.duplicates.inc({ where: 'stored' }, stored);
     });
     if (this.deps.crashAfterInsert && written.length > 0) process.kill(process.pid, 'SIGKILL');
-    await this.deps.freshness.signal(written);
+    // Every row of the batch is stored now, by this attempt or by an earlier one whose answer was
+    // lost, possibly in a process that died before it could signal: signal them all, or those
+    // vouchers' cached answers would outlive their data until the cache TTL.
+    await this.deps.freshness.signal(rows);
     await this.commit(parts);
 
     for (const r of rejects) ingestMetrics.rejected.inc({ reason: r.reason });
