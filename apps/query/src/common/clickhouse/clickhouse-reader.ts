@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { createClickHouse, type ClickHouseClient } from '@app/clickhouse';
 import { histogram } from '@app/observability';
 import { ApiError, ServiceUnavailableError } from '../errors/api-error';
+import { ClickHouseQueryError, isUnavailable } from './clickhouse-failure';
 
 const queryTime = histogram(
   'query_clickhouse_query_duration_seconds',
@@ -12,37 +13,10 @@ const queryTime = histogram(
   ['query', 'outcome'],
 );
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  // undici's own transport failures: no connection, no answer in time, connection lost mid-answer
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-]);
-
-/** Transport failures (server away, timeouts) as opposed to ClickHouse answering with an error. */
-function isUnreachable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
-  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
-  return (typeof code === 'string' && NETWORK_CODES.has(code)) || /timeout|socket hang up|ECONN/i.test(String(e?.message ?? ''));
-}
-
-/** ClickHouse answered, with an error (bad SQL, missing table, a limit): the text it sent. */
-class ClickHouseQueryError extends Error {}
-
 /**
  * The query service's only door to ClickHouse. It times every query, and it decides once what a
- * failure means for the caller: unreachable → SERVICE_UNAVAILABLE, anything else → INTERNAL_ERROR
- * (logged with the SQL, which never reaches a response).
+ * failure means for the caller: no server can answer (clickhouse-failure.ts) → SERVICE_UNAVAILABLE,
+ * anything else → INTERNAL_ERROR (logged with the SQL, which never reaches a response).
  *
  * Reads go over undici's keep-alive pool rather than @clickhouse/client: the official client waits
  * a timer tick before every request (a workaround for stale sockets, clickhouse-js#294) and streams
@@ -79,8 +53,8 @@ export class ClickHouseReader implements OnModuleDestroy {
       return rows;
     } catch (err) {
       stop({ outcome: 'error' });
-      if (!(err instanceof ClickHouseQueryError) && isUnreachable(err)) {
-        this.logger.warn({ err: String(err), query: name }, 'ClickHouse unreachable');
+      if (isUnavailable(err)) {
+        this.logger.warn({ err: String(err).slice(0, 1000), query: name }, 'ClickHouse unavailable');
         throw new ServiceUnavailableError();
       }
       this.logger.error({ err: String(err), query: name, sql: query.slice(0, 4000) }, 'ClickHouse rejected a query');
@@ -97,7 +71,9 @@ export class ClickHouseReader implements OnModuleDestroy {
       body: query,
     });
     const text = await body.text();
-    if (statusCode !== 200 || headers['x-clickhouse-exception-code'] !== undefined) throw new ClickHouseQueryError(text.slice(0, 1000));
+    if (statusCode !== 200 || headers['x-clickhouse-exception-code'] !== undefined) {
+      throw new ClickHouseQueryError(text.slice(0, 1000), headers['x-clickhouse-exception-code']);
+    }
     try {
       return text
         .split('\n')

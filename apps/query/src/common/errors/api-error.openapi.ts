@@ -32,5 +32,5 @@ export const ApiErrorResponses = () =>
     ApiResponse({ status: 404, type: ErrorEnvelopeDto, description: 'VOUCHER_NOT_FOUND for this account and mode' }),
     ApiResponse({ status: 429, type: ErrorEnvelopeDto, description: 'RATE_LIMIT_EXCEEDED; Retry-After says when to retry' }),
     ApiResponse({ status: 500, type: ErrorEnvelopeDto, description: 'INTERNAL_ERROR' }),
-    ApiResponse({ status: 503, type: ErrorEnvelopeDto, description: 'SERVICE_UNAVAILABLE: ClickHouse cannot be reached' }),
+    ApiResponse({ status: 503, type: ErrorEnvelopeDto, description: 'SERVICE_UNAVAILABLE: ClickHouse cannot be reached or cannot serve the query now (overloaded, a shard down); retry later' }),
   );
