@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { uid } from '../fixtures/events';
 import { freePort, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/clickhouse';
+import { PrivateClickHouse } from '../support/private-servers';
 import { ev, get, insertEvents, q, startQuery, testKey } from './query-support';
 
 /** Every error code, rate-limit exactness, and behaviour with Redis or ClickHouse away. */
@@ -155,6 +156,24 @@ describe('query API errors, rate limits and degraded modes', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();
+    }
+  });
+
+  it('SERVICE_UNAVAILABLE when ClickHouse refuses the query for load (too many simultaneous queries)', async () => {
+    const clickhouse = await PrivateClickHouse.create({ maxConcurrentQueries: 1 });
+    try {
+      const busy = await startQuery([[key, account]], { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_DATABASE: 'default', QUERY_CACHE_ENABLED: 'false' }, { waitReady: false });
+      apps.push(busy);
+      await eventually(() => get(busy, '/health/live'), (r) => r.status === 200);
+      // The one slot is taken for 7 s; each statement of the request queues for queue_max_wait_ms
+      // (5 s by default), then is refused with code 202.
+      const blocker = clickhouse.query('SELECT sleepEachRow(1) FROM system.numbers LIMIT 7 SETTINGS max_block_size = 1');
+      await new Promise((r) => setTimeout(r, 500));
+      const res = await get(busy, perf(), key);
+      await blocker;
+      expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    } finally {
+      await clickhouse.destroy();
     }
   });
 

@@ -42,14 +42,18 @@ export class PrivateClickHouse extends PrivateServer {
     super(dir);
   }
 
-  static async create(): Promise<PrivateClickHouse> {
+  /** `maxConcurrentQueries`: the server's limit on queries at once (the local stack's 200 by default). */
+  static async create(options: { maxConcurrentQueries?: number } = {}): Promise<PrivateClickHouse> {
     const dir = mkdtempSync(join(tmpdir(), 'va-ch-'));
     const [httpPort, tcpPort] = [await freePort(), await freePort()];
     for (const sub of ['log', 'data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub));
     const config = readFileSync(join(LOCAL, 'clickhouse/config.xml'), 'utf8')
       .replaceAll('@DIR@', dir)
       .replaceAll('@HTTP_PORT@', String(httpPort))
-      .replaceAll('@TCP_PORT@', String(tcpPort));
+      .replaceAll('@TCP_PORT@', String(tcpPort))
+      .replace(/<max_concurrent_queries>\d+<\/max_concurrent_queries>/, (tag) =>
+        options.maxConcurrentQueries === undefined ? tag : `<max_concurrent_queries>${options.maxConcurrentQueries}</max_concurrent_queries>`,
+      );
     writeFileSync(join(dir, 'config.xml'), config);
     copyFileSync(join(LOCAL, 'clickhouse/users.xml'), join(dir, 'users.xml'));
     const server = new PrivateClickHouse(dir, httpPort);
