@@ -13,6 +13,9 @@ const queryTime = histogram(
   ['query', 'outcome'],
 );
 
+/** Statements one replica runs at once; more wait in the pool (docs/operations.md: ClickHouse's query budget). */
+const CONNECTIONS = 10;
+
 /**
  * The query service's only door to ClickHouse. It times every query, and it decides once what a
  * failure means for the caller: no server can answer (clickhouse-failure.ts) → SERVICE_UNAVAILABLE,
@@ -39,7 +42,7 @@ export class ClickHouseReader implements OnModuleDestroy {
     this.database = config.CLICKHOUSE_DATABASE;
     const url = new URL(config.CLICKHOUSE_URL);
     const timeout = config.QUERY_CLICKHOUSE_TIMEOUT_MS;
-    this.pool = new Pool(url.origin, { connections: 10, headersTimeout: timeout, bodyTimeout: timeout, connectTimeout: Math.min(timeout, 5_000) });
+    this.pool = new Pool(url.origin, { connections: CONNECTIONS, headersTimeout: timeout, bodyTimeout: timeout, connectTimeout: Math.min(timeout, 5_000) });
     const params = new URLSearchParams({ database: config.CLICKHOUSE_DATABASE, default_format: 'JSONEachRow' });
     this.path = `${url.pathname.replace(/\/+$/, '')}/?${params}`;
     this.authorization = `Basic ${Buffer.from(`${config.CLICKHOUSE_USER}:${config.CLICKHOUSE_PASSWORD}`).toString('base64')}`;
