@@ -48,9 +48,9 @@ const dockerignore = readText('.dockerignore')
   .filter((l) => l && !l.startsWith('#'));
 
 describe('deploy/docker/Dockerfile', () => {
-  it('builds in stages from one pinned slim Node 20 image', () => {
+  it('builds in stages from one pinned slim Node 24 (LTS) image', () => {
     expect(stages.map((s) => s.name)).toEqual(['build', 'prod-deps', 'runtime']);
-    for (const stage of stages) expect(stage.from).toMatch(/^node:20\.\d+(\.\d+)?-[a-z]+-slim$/);
+    for (const stage of stages) expect(stage.from).toMatch(/^node:24\.\d+(\.\d+)?-[a-z]+-slim$/);
   });
 
   it('compiles with npm ci + tsc and copies the SQL migrations next to the build', () => {
