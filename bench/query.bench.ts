@@ -5,7 +5,7 @@
  * query over the raw events table. Writes its section of BENCHMARKS.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createClickHouse, sqlNumber, sqlString } from '@app/clickhouse';
+import { createClickHouse, parseJsonEachRow, sqlNumber, sqlString } from '@app/clickhouse';
 import {
   CURRENCY_KEY,
   customerInsightsSql,
@@ -116,10 +116,7 @@ async function sql(query: string): Promise<string> {
 
 /** The rows of a JSONEachRow answer. */
 async function sqlRows<T>(query: string): Promise<T[]> {
-  return (await sql(query))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
+  return parseJsonEachRow<T>(await sql(query));
 }
 
 interface CachedResult {

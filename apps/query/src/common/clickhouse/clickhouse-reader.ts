@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'undici';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { createClickHouse, type ClickHouseClient } from '@app/clickhouse';
+import { createClickHouse, parseJsonEachRow, type ClickHouseClient } from '@app/clickhouse';
 import { histogram } from '@app/observability';
 import { ApiError, ServiceUnavailableError } from '../errors/api-error';
 import { ClickHouseQueryError, isUnavailable } from './clickhouse-failure';
@@ -78,10 +78,7 @@ export class ClickHouseReader implements OnModuleDestroy {
       throw new ClickHouseQueryError(text.slice(0, 1000), headers['x-clickhouse-exception-code']);
     }
     try {
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as T);
+      return parseJsonEachRow<T>(text);
     } catch {
       // An exception text appended to a started answer (18.16 cannot change the status by then).
       throw new ClickHouseQueryError(text.slice(-1000));
