@@ -96,12 +96,13 @@ export const EVENT_ROW_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof EventRow>;
 
 const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_SPECIAL_ALL = new RegExp(TSV_SPECIAL.source, 'g');
 const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
 /** One field as ClickHouse's TabSeparated input reads it back unchanged. */
 function tsvField(value: string | number): string {
   if (typeof value === 'number') return String(value);
-  return TSV_SPECIAL.test(value) ? value.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]) : value;
+  return TSV_SPECIAL.test(value) ? value.replace(TSV_SPECIAL_ALL, (c) => TSV_ESCAPES[c]) : value;
 }
 
 /**
