@@ -44,10 +44,13 @@ export class ClickHouseQueryError extends Error {
   }
 }
 
-/** True when no ClickHouse server could answer (transport failure, timeout, cluster unavailable). */
+/**
+ * True when no ClickHouse server could answer (transport failure, timeout, cluster unavailable).
+ * Transport failures are told by their error code: undici and Node's sockets set one on each.
+ */
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof ClickHouseQueryError) return err.exceptionCode !== undefined && UNAVAILABLE_EXCEPTION_CODES.has(err.exceptionCode);
-  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
   const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
-  return (typeof code === 'string' && NETWORK_CODES.has(code)) || /timeout|socket hang up|ECONN/i.test(String(e?.message ?? ''));
+  return typeof code === 'string' && NETWORK_CODES.has(code);
 }
