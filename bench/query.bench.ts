@@ -21,7 +21,7 @@ import {
 } from '../apps/query/src/analytics/storage/stats-sql';
 import { bucketSql } from '../apps/query/src/analytics/trends/trend-buckets';
 import { openLoopInChild, type OpenLoopResult } from './lib/open-loop';
-import { percentile } from './lib/percentile';
+import { percentile, percentiles } from './lib/percentile';
 import { markdownTable, writeBenchmarkSection } from './lib/report';
 import { BENCH, benchPeriod, loadDataset } from './query-dataset';
 // autocannon ships no types; only its promise result and 'response' event are used here.
@@ -142,8 +142,9 @@ async function cached(url: string): Promise<CachedResult> {
   for (let i = 0; i < OPEN_LOOP_RUNS; i++) runs.push(await openLoopInChild(url, { authorization: `Bearer ${KEY}` }, CACHED_RATE, WARM_SECONDS, 50));
   runs.sort((x, y) => x.p95 - y.p95);
   const atRate = { ...runs[Math.floor(runs.length / 2)], p95s: runs.map((r) => r.p95) };
+  const [p50, p95, p99] = percentiles(times, [50, 95, 99]);
   return {
-    max: { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rps: result.requests.average, non2xx: result.non2xx },
+    max: { p50, p95, p99, rps: result.requests.average, non2xx: result.non2xx },
     atRate,
   };
 }
@@ -261,8 +262,8 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
     const [service, a, b] = await timeInterleaved(runs, [() => httpGet(url(coldPort)), peerA[name], peerB[name]]);
     log(`${name}: cached, 50 connections: closed loop ${WARM_SECONDS} s, then ${CACHED_RATE} req/s for ${WARM_SECONDS} s`);
     const w = await cached(url(warmPort));
-    const s50 = percentile(service, 50);
-    latencyRows.push([name, `${ms(s50)} / ${ms(percentile(service, 95))} / ${ms(percentile(service, 99))}`, targets[name]]);
+    const [s50, s95, s99] = percentiles(service, [50, 95, 99]);
+    latencyRows.push([name, `${ms(s50)} / ${ms(s95)} / ${ms(s99)}`, targets[name]]);
     const failed = w.max.non2xx + w.atRate.non2xx + w.atRate.errors;
     cachedRows.push([
       name,

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { percentile } from './percentile';
+import { percentiles } from './percentile';
 
 export interface OpenLoopResult {
   requests: number;
@@ -69,15 +69,16 @@ export async function openLoop(
     tick();
   });
   const elapsedS = (performance.now() - started) / 1000;
+  const [p50, p95, p99] = percentiles(latencies, [50, 95, 99]);
   if (!sharedAgent) agent.destroy();
   return {
     requests: total,
     non2xx,
     errors,
     achievedRps: latencies.length / elapsedS,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
+    p50,
+    p95,
+    p99,
   };
 }
 
