@@ -44,12 +44,13 @@ describe('query API parameter fuzzing', () => {
       const voucher = rand() < 0.4 ? 'v_shared' : rand() < 0.5 ? 'v_other' : hostile();
       const search = new URLSearchParams();
       const n = Math.floor(rand() * 5);
-      for (let j = 0; j < n; j++) search.append(pick(PARAMS), hostile());
+      // Hostile names too: an unknown parameter's name is echoed in the error.
+      for (let j = 0; j < n; j++) search.append(rand() < 0.2 ? hostile() : pick(PARAMS), hostile());
       if (rand() < 0.5) {
         search.set('start_date', '2024-03-01');
         search.set('end_date', '2024-03-10');
       }
-      const raw = rand() < 0.1 ? `&${pick(['%', '%ZZ', '%E0%A4%A', '%ED%A0%80', 'a[b]=1', 'a[]=1&a[]=2', '=', '&&&'])}` : '';
+      const raw = rand() < 0.1 ? `&${pick(['%', '%ZZ', '%E0%A4%A', '%ED%A0%80', 'a[b]=1', 'a[]=1&a[]=2', '=', '&&&', '(=1', 'a%5B=1', '*=1', '+?=1', '\\=1'])}` : '';
       const path = rand() < 0.15 ? '/v1/analytics/vouchers' : `/v1/analytics/vouchers/${encodeURIComponent(voucher.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))}/${pick(ENDPOINTS)}`;
       requests.push(`${path}?${search.toString()}${raw}`);
     }

@@ -5,7 +5,10 @@ function firstProblem(errors: ClassValidationError[], path = ''): { parameter: s
   const error = errors[0];
   const parameter = path ? `${path}.${error.property}` : error.property;
   if (error.constraints) {
-    const message = Object.values(error.constraints)[0].replace(new RegExp(`^${error.property}\\s*`), '');
+    // class-validator starts its messages with the property name, which for an unknown
+    // parameter is the client's own text: strip it as text, never as a pattern.
+    const text = Object.values(error.constraints)[0];
+    const message = text.startsWith(error.property) ? text.slice(error.property.length).trimStart() : text;
     return { parameter, message };
   }
   if (error.children?.length) return firstProblem(error.children, parameter);
