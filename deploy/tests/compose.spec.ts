@@ -172,7 +172,7 @@ describe('docker-compose.yml', () => {
   it('creates the event topic with the configured partitions, and the DLQ', () => {
     const env = appServices[0].env;
     const script = compose.services['kafka-init'].command!.join('\n');
-    expect(script).toContain(`for topic in ${env.KAFKA_TOPIC} ${env.KAFKA_DLQ_TOPIC}; do`);
+    expect(script).toContain(`for topic in ${env.KAFKA_TOPIC}:2097152 ${env.KAFKA_DLQ_TOPIC}:2162688; do`);
     expect(script).toContain(`--partitions ${env.KAFKA_TOPIC_PARTITIONS}`);
     expect(env.KAFKA_TOPIC_PARTITIONS).toBe('6');
     expect(compose.services.kafka.environment!.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');

@@ -167,3 +167,36 @@ describe('ingest (real Kafka, ClickHouse, Redis)', () => {
     await eventually(() => metricValue(ingest.port, 'ingest_events_rejected_total', { reason: 'too_large' }), (n) => n === 1);
   });
 });
+
+describe('ingest: a flood of rejects larger than one Kafka record batch', () => {
+  const env = topicsFor('dlq-flood');
+  let ingest: AppProcess | undefined;
+
+  beforeAll(async () => {
+    await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC]);
+  });
+  afterAll(async () => {
+    await ingest?.stop();
+  });
+
+  it('dead-letters all of them without holding the partition (one 4 MB fetch used to be refused forever)', async () => {
+    const account = uid('acc');
+    // ~20 KB each, all on one partition (one key), produced before ingest starts, so one fetch
+    // brings ~4 MB of rejects bound for one dead-letter partition: twice the 2 MiB batch limit.
+    const key = 'v_flood';
+    const rejects = Array.from({ length: 400 }, () =>
+      JSON.stringify({ ...makeEvent('voucher.redeemed', { account_id: account, voucher_id: key, currency: 'usd' }), padding: 'x'.repeat(20_000) }),
+    );
+    const after = makeEvent('voucher.redeemed', { account_id: account, voucher_id: key });
+    for (let i = 0; i < rejects.length; i += 40) await produceRaw(env.KAFKA_TOPIC, rejects.slice(i, i + 40).map((value) => ({ key, value })));
+    await produceRaw(env.KAFKA_TOPIC, [{ key, value: JSON.stringify(after) }]);
+
+    ingest = await startApp('ingest', env);
+    await eventually(() => countFor(account), (n) => n >= 1, 60_000);
+    const dlq = await readTopic(env.KAFKA_DLQ_TOPIC, rejects.length, 60_000);
+    expect(dlq).toHaveLength(rejects.length);
+    expect(new Set(dlq.map((m) => m.headers!['dlq-source-offset']!.toString())).size).toBe(rejects.length);
+    expect(dlq.every((m) => m.headers!['dlq-reason']!.toString() === 'invalid_value')).toBe(true);
+    expect(await countFor(account)).toBe(1);
+  });
+});

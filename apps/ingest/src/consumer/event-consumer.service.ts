@@ -91,7 +91,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       try {
         const admin = this.kafka.admin();
         await admin.connect();
-        await ensureTopics(admin, [KAFKA_TOPIC, KAFKA_DLQ_TOPIC], KAFKA_TOPIC_PARTITIONS);
+        await ensureTopics(admin, { events: KAFKA_TOPIC, deadLetters: KAFKA_DLQ_TOPIC }, KAFKA_TOPIC_PARTITIONS);
         await admin.disconnect();
         await this.producer.connect();
         await this.consumer.connect();

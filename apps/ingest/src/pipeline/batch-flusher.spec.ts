@@ -47,6 +47,26 @@ describe('BatchFlusher', () => {
     ]);
   });
 
+  it('publishes many dead letters in chunks and, when one chunk fails, retries only that chunk', async () => {
+    const many = Array.from({ length: 6_000 }, (_, i) => ({ ...reject, offset: String(i), value: Buffer.alloc(200, 'x') }));
+    const sent: string[][] = [];
+    let failNext = true;
+    const { deps } = fakes({
+      deadLetters: {
+        publish: async (r) => {
+          if (sent.length === 1 && failNext) {
+            failNext = false;
+            throw new Error('broker away');
+          }
+          sent.push(r.map((m) => m.offset));
+        },
+      },
+    });
+    await new BatchFlusher(deps).flush([{ topic: 't', partition: 0, nextOffset: '6000', rows: [], rejects: many, heartbeat: async () => undefined }]);
+    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.flat()).toEqual(many.map((m) => m.offset)); // each once, in order
+  });
+
   it('retries a failing insert without repeating the dead letters, and never commits before it succeeds', async () => {
     let failures = 2;
     const { deps, calls } = fakes();

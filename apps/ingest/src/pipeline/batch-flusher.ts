@@ -1,5 +1,5 @@
 import type { EventRow } from '@app/contracts';
-import type { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
+import { deadLetterChunks, type DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { ingestMetrics } from '../ingest.metrics';
 import type { EventStore } from '../storage/event-store';
 import type { FreshnessSignal } from './freshness-signal';
@@ -54,7 +54,8 @@ export class BatchFlusher {
     const rejects = parts.flatMap((p) => p.rejects);
     const heartbeat = () => Promise.all(parts.map((p) => p.heartbeat().catch(() => undefined)));
 
-    await this.retry('dead_letter', heartbeat, () => this.deps.deadLetters.publish(rejects));
+    // Chunk by chunk, each retried on its own: a chunk already accepted is not sent again.
+    for (const chunk of deadLetterChunks(rejects)) await this.retry('dead_letter', heartbeat, () => this.deps.deadLetters.publish(chunk));
     let written: EventRow[] = [];
     await this.retry('clickhouse', heartbeat, async () => {
       const { fresh, inBatch, stored } = await this.deps.store.withoutStored(rows);
