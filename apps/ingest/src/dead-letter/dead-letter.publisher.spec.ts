@@ -8,7 +8,7 @@ const reject = (i: number, valueBytes: number): RejectedMessage => ({
   key: Buffer.from(`v_${i % 500}`),
   value: Buffer.alloc(valueBytes, 'x'),
   headers: { 'ce-source': 'checkout' },
-  reason: 'schema_violation',
+  reason: 'invalid_value',
   detail: 'data.currency: must be a three-letter upper-case code',
 });
 

@@ -71,14 +71,41 @@ describe('BatchFlusher', () => {
     let failures = 2;
     const { deps, calls } = fakes();
     const insert = deps.store.insert;
-    deps.store.insert = async (rows) => {
+    deps.store.insert = async (rows, source) => {
       if (failures-- > 0) throw new Error('ClickHouse down');
-      return insert(rows);
+      return insert(rows, source);
     };
     await new BatchFlusher(deps).flush(parts());
     expect(calls.filter((c) => c.startsWith('dlq'))).toHaveLength(1);
     expect(calls.filter((c) => c === 'dedup')).toHaveLength(3); // each retry re-checks what is stored
     expect(calls.indexOf('commit')).toBeGreaterThan(calls.indexOf('insert 3'));
+  });
+
+  it('tells the store which partitions the lookup and the insert are for', async () => {
+    const seen: unknown[] = [];
+    const { deps } = fakes();
+    deps.store.withoutStored = async (rows, source) => {
+      seen.push(['lookup', source]);
+      return { fresh: rows, inBatch: 0, stored: 0 };
+    };
+    deps.store.insert = async (_rows, source) => void seen.push(['insert', source]);
+    await new BatchFlusher(deps).flush(parts());
+    const source = { topic: 't', partitions: [0, 1] };
+    expect(seen).toEqual([['lookup', source], ['insert', source]]);
+  });
+
+  it('stops retrying once a heartbeat says the group rebalances, rethrowing the kafkajs error and committing nothing', async () => {
+    const rebalance = Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
+    let inserts = 0;
+    const { deps, calls } = fakes();
+    deps.store.insert = async () => {
+      inserts++;
+      throw new Error('Timeout error.');
+    };
+    const batch = parts().map((p) => ({ ...p, heartbeat: async () => Promise.reject(rebalance) }));
+    await expect(new BatchFlusher(deps).flush(batch)).rejects.toBe(rebalance);
+    expect(inserts).toBe(1); // no second insert for partitions that may have a new owner
+    expect(calls).not.toContain('commit');
   });
 
   it('signals the rows an earlier attempt or a crashed process already stored, not only the ones it inserted', async () => {

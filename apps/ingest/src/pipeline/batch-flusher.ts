@@ -25,6 +25,12 @@ export interface BatchFlusherDeps {
   backoff?: { initialMs: number; maxMs: number };
 }
 
+/** kafkajs heartbeat errors meaning this member is, or is about to be, no longer the partitions' owner. */
+const MEMBERSHIP_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
+
+/** How often a flush heartbeats while it runs: kafkajs only heartbeats between batches by itself. */
+const HEARTBEAT_EVERY_MS = 3_000;
+
 export class FlushAbortedError extends Error {
   constructor() {
     super('flush aborted by shutdown before its batch was durable; offsets not committed');
@@ -35,8 +41,9 @@ export class FlushAbortedError extends Error {
  * Makes one group-commit batch durable, in the order that keeps "nothing lost, nothing doubled":
  * rejects to the dead-letter topic, then fresh rows into ClickHouse, then the offsets. A failed
  * stage is retried with backoff (heartbeating meanwhile), never skipped; a stage that succeeded
- * is not repeated. If an insert failed after ClickHouse had in fact stored it, the retry's
- * dedup lookup finds the rows and drops them.
+ * is not repeated. If an insert failed after ClickHouse had in fact stored it (or goes on storing
+ * it after the client gave up), the retry's dedup lookup waits until ClickHouse runs no insert of
+ * these partitions any more, then finds the rows and drops them.
  */
 export class BatchFlusher {
   private aborted = false;
@@ -52,18 +59,42 @@ export class BatchFlusher {
     const started = process.hrtime.bigint();
     const rows = parts.flatMap((p) => p.rows);
     const rejects = parts.flatMap((p) => p.rejects);
-    const heartbeat = () => Promise.all(parts.map((p) => p.heartbeat().catch(() => undefined)));
+    const source = { topic: parts[0]?.topic ?? '', partitions: [...new Set(parts.map((p) => p.partition))].sort((a, b) => a - b) };
 
-    // Chunk by chunk, each retried on its own: a chunk already accepted is not sent again.
-    for (const chunk of deadLetterChunks(rejects)) await this.retry('dead_letter', heartbeat, () => this.deps.deadLetters.publish(chunk));
+    // Heartbeats keep the membership through a long insert (kafkajs only heartbeats between
+    // batches, and the session timeout would hand the partitions to another instance mid-flush).
+    // A heartbeat saying the group rebalances, or has dropped us, stops the retries: another
+    // insert for partitions that may be someone else's now could store the batch twice. The
+    // kafkajs error is rethrown from eachBatch, which makes kafkajs rejoin; the uncommitted batch
+    // is redelivered to the partitions' owner.
+    let membershipLost: unknown;
+    const heartbeat = () =>
+      Promise.all(
+        parts.map((p) =>
+          p.heartbeat().catch((err: { type?: string } | undefined) => {
+            if (MEMBERSHIP_ERRORS.has(err?.type ?? '')) membershipLost ??= err;
+          }),
+        ),
+      );
+    const beforeRetry = async () => {
+      await heartbeat();
+      if (membershipLost) throw membershipLost;
+    };
+    const keepAlive = setInterval(() => void heartbeat(), HEARTBEAT_EVERY_MS);
     let written: EventRow[] = [];
-    await this.retry('clickhouse', heartbeat, async () => {
-      const { fresh, inBatch, stored } = await this.deps.store.withoutStored(rows);
-      await this.deps.store.insert(fresh, this.deps.insertConcurrency);
-      written = fresh;
-      if (inBatch) ingestMetrics.duplicates.inc({ where: 'batch' }, inBatch);
-      if (stored) ingestMetrics.duplicates.inc({ where: 'stored' }, stored);
-    });
+    try {
+      // Chunk by chunk, each retried on its own: a chunk already accepted is not sent again.
+      for (const chunk of deadLetterChunks(rejects)) await this.retry('dead_letter', beforeRetry, () => this.deps.deadLetters.publish(chunk));
+      await this.retry('clickhouse', beforeRetry, async () => {
+        const { fresh, inBatch, stored } = await this.deps.store.withoutStored(rows, source);
+        await this.deps.store.insert(fresh, source, this.deps.insertConcurrency);
+        written = fresh;
+        if (inBatch) ingestMetrics.duplicates.inc({ where: 'batch' }, inBatch);
+        if (stored) ingestMetrics.duplicates.inc({ where: 'stored' }, stored);
+      });
+    } finally {
+      clearInterval(keepAlive);
+    }
     if (this.deps.crashAfterInsert && written.length > 0) process.kill(process.pid, 'SIGKILL');
     // Every row of the batch is stored now, by this attempt or by an earlier one whose answer was
     // lost, possibly in a process that died before it could signal: signal them all, or those
@@ -94,7 +125,8 @@ export class BatchFlusher {
     }
   }
 
-  private async retry(stage: string, heartbeat: () => Promise<unknown>, attempt: () => Promise<void>): Promise<void> {
+  /** Runs `attempt` until it succeeds; between attempts `beforeRetry` (heartbeat; throws to give up). */
+  private async retry(stage: string, beforeRetry: () => Promise<unknown>, attempt: () => Promise<void>): Promise<void> {
     const { initialMs, maxMs } = this.deps.backoff ?? { initialMs: 200, maxMs: 5_000 };
     for (let wait = initialMs; ; wait = Math.min(wait * 2, maxMs)) {
       if (this.aborted) throw new FlushAbortedError();
@@ -104,7 +136,7 @@ export class BatchFlusher {
       } catch (err) {
         ingestMetrics.flushRetries.inc({ stage });
         this.deps.log.warn({ stage, err: String(err), retryInMs: wait }, 'flush stage failed; retrying');
-        await heartbeat();
+        await beforeRetry();
         await sleep(wait, () => this.aborted);
       }
     }

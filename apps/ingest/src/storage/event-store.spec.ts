@@ -1,7 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Readable } from 'node:stream';
 import type { EventRow } from '@app/contracts';
-import { EventStore } from './event-store';
+import { EventStore, insertQueryId, writesAnyOf } from './event-store';
+
+const SOURCE = { topic: 'voucher-events', partitions: [1, 4] };
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ event_id: `e${i}`, source: 's', time_ms: 0 }) as EventRow);
 
@@ -19,7 +21,7 @@ describe('EventStore.insert', () => {
   it('splits a batch into parallel chunks covering every row once', async () => {
     const seen: string[][] = [];
     const client = { insert: async ({ values }: { values: Readable }) => void seen.push(await insertedIds(values)) };
-    await new EventStore(client as unknown as ClickHouseClient, 'db').insert(rows(5), 2);
+    await new EventStore(client as unknown as ClickHouseClient, 'db').insert(rows(5), SOURCE, 2);
     expect([...seen].sort((a, b) => a[0].localeCompare(b[0]))).toEqual([
       ['e0', 'e1', 'e2'],
       ['e3', 'e4'],
@@ -35,7 +37,19 @@ describe('EventStore.insert', () => {
         slowChunkDone = true;
       },
     };
-    await expect(new EventStore(client as unknown as ClickHouseClient, 'db').insert(rows(4), 2)).rejects.toThrow('chunk failed');
+    await expect(new EventStore(client as unknown as ClickHouseClient, 'db').insert(rows(4), SOURCE, 2)).rejects.toThrow('chunk failed');
     expect(slowChunkDone).toBe(true);
+  });
+});
+
+describe('insert query ids', () => {
+  it('name the topic and partitions, so a lookup can wait for inserts of the same partitions', () => {
+    const id = insertQueryId(SOURCE);
+    expect(id).toMatch(/^ingest-insert:voucher-events:1\.4:[0-9a-f-]{36}$/);
+    expect(writesAnyOf(id, { topic: 'voucher-events', partitions: [4] })).toBe(true);
+    expect(writesAnyOf(id, { topic: 'voucher-events', partitions: [0, 2, 3, 5] })).toBe(false);
+    expect(writesAnyOf(id, { topic: 'other-events', partitions: [1] })).toBe(false);
+    expect(writesAnyOf('some-other-query', SOURCE)).toBe(false);
+    expect(writesAnyOf('ingest-insert:voucher-events', SOURCE)).toBe(false);
   });
 });

@@ -4,6 +4,26 @@ import { Readable } from 'node:stream';
 import { sqlIdentifier } from '@app/clickhouse';
 import { EVENT_ROW_COLUMNS, toTabSeparated, type EventRow } from '@app/contracts';
 
+/** The Kafka partitions a flush covers: its inserts are tagged with them (see awaitRunningInserts). */
+export interface InsertSource {
+  topic: string;
+  partitions: number[];
+}
+
+const INSERT_QUERY_ID = 'ingest-insert';
+
+/** `ingest-insert:<topic>:<p1.p2…>:<uuid>`: Kafka topic names cannot contain ':'. */
+export function insertQueryId(source: InsertSource): string {
+  return `${INSERT_QUERY_ID}:${source.topic}:${source.partitions.join('.')}:${randomUUID()}`;
+}
+
+/** Does a running query's id name an ingest insert that writes any of these partitions? */
+export function writesAnyOf(queryId: string, source: InsertSource): boolean {
+  const [prefix, topic, partitions] = queryId.split(':');
+  if (prefix !== INSERT_QUERY_ID || topic !== source.topic || partitions === undefined) return false;
+  return partitions.split('.').some((p) => source.partitions.includes(Number(p)));
+}
+
 /** Reads and writes the raw events table; the rollups follow through materialized views. */
 export class EventStore {
   private readonly db: string;
@@ -25,7 +45,8 @@ export class EventStore {
    * `event_ids`, reads only the days the batch touches however large the table grows; a literal
    * IN list of 50k ids instead cost ~5x more in 18.16's parser.
    */
-  async withoutStored(rows: EventRow[]): Promise<{ fresh: EventRow[]; inBatch: number; stored: number }> {
+  async withoutStored(rows: EventRow[], source: InsertSource): Promise<{ fresh: EventRow[]; inBatch: number; stored: number }> {
+    await this.awaitRunningInserts(source);
     const firstById = new Map<string, EventRow>();
     for (const row of rows) if (!firstById.has(row.event_id)) firstById.set(row.event_id, row);
     const unique = [...firstById.values()];
@@ -62,10 +83,10 @@ export class EventStore {
    * two inserts use both cores (~1.5x faster here). Each insert also feeds its six materialized
    * views in parallel (parallel_view_processing) rather than one after another: +7% events/s with
    * one ingest replica and +14% with two in bench:ingest (docs/decisions.md). All chunks settle
-   * before a failure is reported, so a retry's dedup lookup never races a chunk that is still
-   * being written.
+   * before a failure is reported; each carries a query id naming its partitions, so that a retry's
+   * dedup lookup can wait for one that ClickHouse still runs (awaitRunningInserts).
    */
-  async insert(rows: EventRow[], concurrency = 1): Promise<void> {
+  async insert(rows: EventRow[], source: InsertSource, concurrency = 1): Promise<void> {
     if (rows.length === 0) return;
     const size = Math.ceil(rows.length / Math.max(1, concurrency));
     const chunks = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
@@ -76,12 +97,34 @@ export class EventStore {
           columns: [...EVENT_ROW_COLUMNS],
           values: Readable.from([toTabSeparated(chunk)], { objectMode: false }),
           format: 'TabSeparated',
+          query_id: insertQueryId(source),
           clickhouse_settings: { parallel_view_processing: 1 },
         }),
       ),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /**
+   * Waits until ClickHouse runs no ingest insert (of this process or any other) that writes these
+   * partitions. A failed insert is not always a stopped one: ClickHouse finishes an INSERT whose
+   * client gave up (request timeout, lost connection) once it has the data, and an instance that
+   * lost its partitions in a rebalance may still be inserting them. A dedup lookup made before
+   * such an insert commits would not see its rows, and the batch would be stored twice.
+   * system.processes lists the queries of the server answering; in cluster mode every ingest
+   * replica must insert through the same node for this to see them all (docs/operations.md).
+   */
+  async awaitRunningInserts(source: InsertSource, pollMs = 200): Promise<void> {
+    for (;;) {
+      const result = await this.clickhouse.query({
+        query: `SELECT query_id FROM system.processes WHERE query_id LIKE '${INSERT_QUERY_ID}:%'`,
+        format: 'JSONEachRow',
+      });
+      const running = (await result.json<{ query_id: string }>()).filter((r) => writesAnyOf(r.query_id, source));
+      if (running.length === 0) return;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
   async ping(): Promise<boolean> {
