@@ -164,6 +164,31 @@ describe('ingest under faults', () => {
     }
   });
 
+  it('commits the batch in flight when stopped with SIGTERM: every stored offset is covered by the commit', async () => {
+    const env = topicsFor('sigterm');
+    const account = uid('acc');
+    await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC]);
+    await produceEvents(env.KAFKA_TOPIC, events(account, 60_000));
+    // Small batches keep a flush in flight most of the time while the backlog drains.
+    const ingest = await start('ingest', { ...env, INGEST_MAX_BATCH_ROWS: '2000' });
+    await eventually(() => stats(account), (s) => s.rows >= 5_000, 60_000);
+    const code = await ingest.stop('SIGTERM');
+    expect(ingest.child.signalCode === 'SIGTERM' || code === 0).toBe(true); // Nest re-raises the signal after its hooks
+
+    // Before the fix kafkajs dropped commits made after disconnect() began: the last flush was
+    // stored but not committed, and redelivered on the next start.
+    const stored = await queryRows<{ partition: number; next: string }>(
+      ch,
+      `SELECT kafka_partition AS partition, toString(max(toUInt64(kafka_offset)) + 1) AS next FROM voucher_events
+       WHERE account_id = '${account}' GROUP BY partition`,
+    );
+    const committed = await committedOffsets(env.KAFKA_CONSUMER_GROUP, env.KAFKA_TOPIC);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(Object.fromEntries(stored.map((r) => [r.partition, r.next]))).toEqual(
+      Object.fromEntries(stored.map((r) => [r.partition, committed[r.partition]])),
+    );
+  });
+
   it('shares partitions between two instances and counts each event once across rebalances', async () => {
     const env = topicsFor('group');
     const account = uid('acc');

@@ -11,7 +11,7 @@ import { ingestMetrics } from '../ingest.metrics';
 import { BatchFlusher } from '../pipeline/batch-flusher';
 import { classifyBatch } from '../pipeline/classify-batch';
 import { FreshnessSignal } from '../pipeline/freshness-signal';
-import { GroupCommit } from '../pipeline/group-commit';
+import { GroupCommit, type BatchPart } from '../pipeline/group-commit';
 import { EventStore } from '../storage/event-store';
 import { ensureTopics } from './topics';
 
@@ -59,7 +59,6 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       store: this.store,
       deadLetters: new DeadLetterPublisher(this.producer, config.KAFKA_DLQ_TOPIC),
       freshness: this.freshness,
-      commit: (offsets) => this.consumer.commitOffsets(offsets),
       log: { warn: (obj, msg) => this.logger.warn(obj, msg) },
       crashAfterInsert: config.INGEST_FAULT_CRASH_AFTER_INSERT,
       insertConcurrency: config.INGEST_INSERT_CONCURRENCY,
@@ -126,10 +125,10 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
     await this.start();
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     this.groupCommit.enter();
-    let part;
+    let part: BatchPart;
     try {
       ingestMetrics.consumed.inc(batch.messages.length);
       ingestMetrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
@@ -145,6 +144,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
         partition: batch.partition,
         nextOffset: (BigInt(batch.lastOffset()) + 1n).toString(),
         heartbeat,
+        commitOffsets: (offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }),
         ...classified,
       };
     } catch (err) {
@@ -171,4 +171,13 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       await this.freshness.signal();
     }
   }
+}
+
+type Offset = { topic: string; partition: number; offset: string };
+
+/** kafkajs' OffsetsByTopicPartition shape. */
+function byTopic(offsets: Offset[]): Array<{ topic: string; partitions: Array<Omit<Offset, 'topic'>> }> {
+  const topics = new Map<string, Array<Omit<Offset, 'topic'>>>();
+  for (const { topic, partition, offset } of offsets) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }

@@ -18,25 +18,25 @@ function fakes(overrides: Partial<BatchFlusherDeps> = {}) {
     },
     deadLetters: { publish: async (r) => void calls.push(`dlq ${r.length}`) },
     freshness: { signal: async () => void calls.push('signal') },
-    commit: async (offsets) => {
-      calls.push('commit');
-      committed.push(offsets);
-    },
     log: { warn: () => undefined },
     backoff: { initialMs: 1, maxMs: 2 },
     ...overrides,
   };
-  return { deps, calls, committed };
+  const commitOffsets = async (offsets: OffsetToCommit[]) => {
+    calls.push('commit');
+    committed.push(offsets);
+  };
+  const part = (p: Omit<BatchPart, 'heartbeat' | 'commitOffsets'>): BatchPart => ({ heartbeat: async () => undefined, commitOffsets, ...p });
+  const parts = (): BatchPart[] => [
+    part({ topic: 't', partition: 0, nextOffset: '4', rows: [row('a'), row('b')], rejects: [reject] }),
+    part({ topic: 't', partition: 1, nextOffset: '9', rows: [row('c')], rejects: [] }),
+  ];
+  return { deps, calls, committed, part, parts };
 }
-
-const parts = (): BatchPart[] => [
-  { topic: 't', partition: 0, nextOffset: '4', rows: [row('a'), row('b')], rejects: [reject], heartbeat: async () => undefined },
-  { topic: 't', partition: 1, nextOffset: '9', rows: [row('c')], rejects: [], heartbeat: async () => undefined },
-];
 
 describe('BatchFlusher', () => {
   it('writes dead letters, then rows, then signals, then commits every partition', async () => {
-    const { deps, calls, committed } = fakes();
+    const { deps, calls, committed, parts } = fakes();
     await new BatchFlusher(deps).flush(parts());
     expect(calls).toEqual(['dlq 1', 'dedup', 'insert 3', 'signal', 'commit']);
     expect(committed).toEqual([
@@ -51,7 +51,7 @@ describe('BatchFlusher', () => {
     const many = Array.from({ length: 6_000 }, (_, i) => ({ ...reject, offset: String(i), value: Buffer.alloc(200, 'x') }));
     const sent: string[][] = [];
     let failNext = true;
-    const { deps } = fakes({
+    const { deps, part } = fakes({
       deadLetters: {
         publish: async (r) => {
           if (sent.length === 1 && failNext) {
@@ -62,14 +62,14 @@ describe('BatchFlusher', () => {
         },
       },
     });
-    await new BatchFlusher(deps).flush([{ topic: 't', partition: 0, nextOffset: '6000', rows: [], rejects: many, heartbeat: async () => undefined }]);
+    await new BatchFlusher(deps).flush([part({ topic: 't', partition: 0, nextOffset: '6000', rows: [], rejects: many })]);
     expect(sent.length).toBeGreaterThan(1);
     expect(sent.flat()).toEqual(many.map((m) => m.offset)); // each once, in order
   });
 
   it('retries a failing insert without repeating the dead letters, and never commits before it succeeds', async () => {
     let failures = 2;
-    const { deps, calls } = fakes();
+    const { deps, calls, parts } = fakes();
     const insert = deps.store.insert;
     deps.store.insert = async (rows, source) => {
       if (failures-- > 0) throw new Error('ClickHouse down');
@@ -83,7 +83,7 @@ describe('BatchFlusher', () => {
 
   it('tells the store which partitions the lookup and the insert are for', async () => {
     const seen: unknown[] = [];
-    const { deps } = fakes();
+    const { deps, parts } = fakes();
     deps.store.withoutStored = async (rows, source) => {
       seen.push(['lookup', source]);
       return { fresh: rows, inBatch: 0, stored: 0 };
@@ -97,7 +97,7 @@ describe('BatchFlusher', () => {
   it('stops retrying once a heartbeat says the group rebalances, rethrowing the kafkajs error and committing nothing', async () => {
     const rebalance = Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
     let inserts = 0;
-    const { deps, calls } = fakes();
+    const { deps, calls, parts } = fakes();
     deps.store.insert = async () => {
       inserts++;
       throw new Error('Timeout error.');
@@ -110,7 +110,7 @@ describe('BatchFlusher', () => {
 
   it('signals the rows an earlier attempt or a crashed process already stored, not only the ones it inserted', async () => {
     const signalled: string[] = [];
-    const { deps, calls } = fakes({ freshness: { signal: async (rows = []) => void signalled.push(...rows.map((r) => r.event_id)) } });
+    const { deps, calls, parts } = fakes({ freshness: { signal: async (rows = []) => void signalled.push(...rows.map((r) => r.event_id)) } });
     // Redelivered after a crash between insert and signal: ClickHouse holds every row already.
     deps.store.withoutStored = async (rows) => ({ fresh: [], inBatch: 0, stored: rows.length });
     await new BatchFlusher(deps).flush(parts());
@@ -119,7 +119,7 @@ describe('BatchFlusher', () => {
   });
 
   it('gives up on abort without committing, so the batch is redelivered', async () => {
-    const { deps, calls } = fakes();
+    const { deps, calls, parts } = fakes();
     deps.store.insert = async () => {
       throw new Error('ClickHouse down');
     };
@@ -132,18 +132,20 @@ describe('BatchFlusher', () => {
 
   it('does not hold the batch on a failed commit (redelivery is deduplicated), and tries it once', async () => {
     let attempts = 0;
-    const { deps } = fakes({
-      commit: async () => {
+    const { deps, parts } = fakes();
+    const batch = parts().map((p) => ({
+      ...p,
+      commitOffsets: async () => {
         attempts++;
         throw Object.assign(new Error('stale generation'), { type: 'ILLEGAL_GENERATION' });
       },
-    });
-    await expect(new BatchFlusher(deps).flush(parts())).resolves.toBeUndefined();
+    }));
+    await expect(new BatchFlusher(deps).flush(batch)).resolves.toBeUndefined();
     expect(attempts).toBe(1);
   });
 
   it('still commits when the freshness signal cannot reach Redis', async () => {
-    const { deps, calls } = fakes({ freshness: { signal: async () => undefined } });
+    const { deps, calls, parts } = fakes({ freshness: { signal: async () => undefined } });
     await new BatchFlusher(deps).flush(parts());
     expect(calls).toContain('commit');
   });

@@ -15,7 +15,6 @@ export interface BatchFlusherDeps {
   store: Pick<EventStore, 'withoutStored' | 'insert'>;
   deadLetters: Pick<DeadLetterPublisher, 'publish'>;
   freshness: Pick<FreshnessSignal, 'signal'>;
-  commit: (offsets: OffsetToCommit[]) => Promise<void>;
   log: { warn: (obj: object, msg: string) => void };
   /** Parallel insert requests per flush (see EventStore.insert). */
   insertConcurrency?: number;
@@ -118,7 +117,8 @@ export class BatchFlusher {
    */
   private async commit(parts: BatchPart[]): Promise<void> {
     try {
-      await this.deps.commit(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.nextOffset })));
+      const offsets: OffsetToCommit[] = parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.nextOffset }));
+      if (parts.length > 0) await parts[0].commitOffsets(offsets);
     } catch (err) {
       ingestMetrics.flushRetries.inc({ stage: 'commit' });
       this.deps.log.warn({ err: String(err) }, 'offset commit failed; the batch may be redelivered and will be deduplicated');

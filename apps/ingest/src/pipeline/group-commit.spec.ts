@@ -7,6 +7,7 @@ const part = (partition: number, rows = 1): BatchPart => ({
   rows: Array.from({ length: rows }, () => ({}) as never),
   rejects: [],
   heartbeat: async () => undefined,
+  commitOffsets: async () => undefined,
 });
 
 describe('GroupCommit', () => {

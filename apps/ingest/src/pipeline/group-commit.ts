@@ -11,6 +11,13 @@ export interface BatchPart {
   rejects: RejectedMessage[];
   /** Keeps the consumer's group membership alive while a flush waits on a slow dependency. */
   heartbeat: () => Promise<void>;
+  /**
+   * Commits offsets through this part's eachBatch payload (any part's can commit all of a flush:
+   * they share the consumer group). Unlike consumer.commitOffsets it still commits while the
+   * consumer stops: kafkajs silently drops those once disconnect() has begun, so a graceful stop
+   * would leave its last batch uncommitted and redelivered.
+   */
+  commitOffsets: (offsets: Array<{ topic: string; partition: number; offset: string }>) => Promise<void>;
 }
 
 export type FlushFn = (parts: BatchPart[]) => Promise<void>;
