@@ -49,6 +49,17 @@ describe('query metrics on hand-built events (real ClickHouse)', () => {
 
   const period = { start_date: '2024-03-01', end_date: '2024-03-10' };
 
+  it("code: the latest event's code, never the blank of a later order.completed that names the voucher", async () => {
+    const W = uid('v');
+    await insertEvents([
+      ev('voucher.redeemed', '2024-03-05T10:00:00Z', base({ voucher_id: W, voucher_code: 'WINTER', order_id: 'w1', customer_id: 'cus1', order_amount: 1_000, discount_amount: 100 })),
+      ev('order.completed', '2024-03-05T11:00:00Z', { account_id: account, livemode: false, voucher_id: W, order_id: 'w1', customer_id: 'cus1', order_amount: 1_000, currency: 'USD' }),
+    ]);
+    const res = await get(app, `/v1/analytics/vouchers/${W}/performance${q(period)}`, key);
+    expect(res.status).toBe(200);
+    expect(res.body.code).toBe('WINTER');
+  });
+
   it('performance: rollbacks, validations, distinct orders and customers, one currency', async () => {
     const res = await get(app, `/v1/analytics/vouchers/${V}/performance${q({ ...period, include_details: 'true' })}`, key);
     expect(res.status).toBe(200);

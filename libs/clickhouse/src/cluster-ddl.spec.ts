@@ -135,6 +135,20 @@ describe('cluster rewriting of later migrations', () => {
     expect(view).toMatch(/FROM va\.voucher_events_local\b/);
   });
 
+  it('replaces the vouchers view on every node: the new view (reading and writing local tables) before the old one is dropped', () => {
+    const replaced = loadMigrations(DB, { cluster: CLUSTER }).find((m) => m.name === '0003_voucher_code_skips_blank')!.statements;
+    expect(replaced).toHaveLength(2);
+    expect(replaced[0]).toMatch(new RegExp(`^CREATE MATERIALIZED VIEW IF NOT EXISTS va\\.vouchers_v2_mv ON CLUSTER ${CLUSTER} TO va\\.vouchers_local AS`));
+    expect(replaced[0]).toMatch(/FROM va\.voucher_events_local\b/);
+    expect(replaced[1]).toBe(`DROP TABLE IF EXISTS va.vouchers_mv ON CLUSTER ${CLUSTER}`);
+  });
+
+  it('refuses to drop a clustered table (its local tables and data would need handling too)', () => {
+    const dropTable = mkdtempSync(join(tmpdir(), 'migrations-'));
+    writeFileSync(join(dropTable, '0001_t.sql'), 'CREATE TABLE IF NOT EXISTS {db}.t (account_id String) ENGINE = MergeTree ORDER BY account_id;\nDROP TABLE IF EXISTS {db}.t;\n');
+    expect(() => loadMigrations(DB, { cluster: CLUSTER }, dropTable)).toThrow(/cannot rewrite/);
+  });
+
   it('fails loudly on a statement it cannot rewrite', () => {
     const odd = mkdtempSync(join(tmpdir(), 'migrations-'));
     writeFileSync(join(odd, '0001_odd.sql'), 'RENAME TABLE {db}.a TO {db}.b;\n');

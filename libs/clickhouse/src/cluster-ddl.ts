@@ -10,7 +10,8 @@ import { sqlIdentifier } from './sql-literal';
  * - Materialized views read the *local* source table and write the *local* target table: an insert
  *   through `Distributed` lands on one shard's local table and its views fire there, once.
  * - Every DDL statement runs `ON CLUSTER`; an `INSERT … SELECT` into a clustered table writes the
- *   migrating node's local table.
+ *   migrating node's local table; `DROP TABLE IF EXISTS` of a view (one a newer view replaced)
+ *   drops it on every node.
  *
  * Tables are sharded by account (`cityHash64(account_id)`): one tenant's events, rollups and
  * customer ledger live on one shard, so per-account aggregates never need cross-shard merging of
@@ -31,6 +32,7 @@ const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(([\s\S]*)\)\s
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)\.(\w+) TO (\w+)\.(\w+) AS\s([\s\S]*)$/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\.(\w+)\s([\s\S]*)$/;
 const INSERT_SELECT = /^INSERT INTO (\w+)\.(\w+)(\s*\([^)]*\))?\s+(SELECT\s[\s\S]*)$/;
+const DROP_TABLE = /^DROP TABLE IF EXISTS (\w+)\.(\w+)$/;
 
 /** The ZooKeeper/Keeper path of one replicated table: one replica set per shard. */
 export function replicationPath(database: string, table: string): string {
@@ -89,6 +91,13 @@ export function clusterRewriter(options: ClusterDdlOptions): (statements: string
       // copy it; the SELECT keeps the Distributed names, so it sees every shard's data, and
       // readers of the Distributed table see the row wherever it landed.
       return [`INSERT INTO ${database}.${name}${LOCAL_SUFFIX}${columns ?? ''} ${select}`];
+    }
+
+    const drop = DROP_TABLE.exec(statement);
+    if (drop && !clustered.has(`${drop[1]}.${drop[2]}`)) {
+      // A materialized view (replaced by a newer one) keeps its name on every node. Dropping a
+      // clustered table would need its local tables and data handled too: not supported.
+      return [`DROP TABLE IF EXISTS ${drop[1]}.${drop[2]} ON CLUSTER ${cluster}`];
     }
 
     throw new Error(`cluster mode cannot rewrite this migration statement:\n${statement.slice(0, 200)}`);
