@@ -306,6 +306,17 @@ describe('query metrics on hand-built events (real ClickHouse)', () => {
       const wrongCursor = await get(list, `/v1/analytics/vouchers${q({ ...params, sort: 'discount', cursor: first.body.next_cursor })}`, k);
       expect(wrongCursor.status).toBe(400);
       expect(wrongCursor.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { parameter: 'cursor' } });
+      // A cursor is base64 JSON the client can rewrite: a forged period is refused like a bad parameter.
+      const genuine = JSON.parse(Buffer.from(first.body.next_cursor, 'base64url').toString());
+      for (const period of [
+        { s: -8_700_000_000_000_000, e: -8_699_999_999_999_000 }, // before 1970: used to be a 500
+        { s: genuine.s, e: genuine.s + 95 * 86_400_000 }, // longer than 90 days
+        { s: Date.UTC(2200, 0, 1), e: Date.UTC(2200, 0, 2) }, // beyond the supported years
+      ]) {
+        const forged = Buffer.from(JSON.stringify({ ...genuine, ...period })).toString('base64url');
+        const res = await get(list, `/v1/analytics/vouchers${q({ ...params, cursor: forged })}`, k);
+        expect([res.status, res.body.error]).toEqual([400, expect.objectContaining({ code: 'VALIDATION_ERROR', details: { parameter: 'cursor' } })]);
+      }
     } finally {
       await list.stop();
     }

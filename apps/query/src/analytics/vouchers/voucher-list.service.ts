@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataVersions } from '@app/freshness';
-import { DAY_MS } from '@app/time';
 import type { Tenant } from '../../common/auth/api-key-store';
 import { ResponseCache, type CachedJson } from '../../common/cache/response-cache';
 import { ValidationError } from '../../common/errors/api-error';
-import { timePeriod, type TimeRange } from '../../common/time/time-range';
+import { checkPeriod, timePeriod, type TimeRange } from '../../common/time/time-range';
 import { generatedAt, requestRange, tenantParts } from '../analytics-request';
 import type { VoucherListQueryDto, VoucherSort } from '../dto/analytics-query.dto';
 import type { VoucherListResponseDto } from '../dto/analytics-response.dto';
+import { compareText } from '../metrics/metric-definitions';
 import { AnalyticsRepository, type VoucherListRow } from '../storage/analytics.repository';
 
 interface Cursor {
@@ -22,8 +22,6 @@ interface Cursor {
   s: number;
   e: number;
 }
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function sortValue(row: VoucherListRow, sort: VoucherSort): bigint {
   return sort === 'uses' ? row.uses : sort === 'discount' ? row.discount : row.revenueImpact;
@@ -45,8 +43,9 @@ export class VoucherListService {
       .update(JSON.stringify([tenant.accountId, tenant.livemode, sort, query.currency, query.timezone, query.start_date, query.end_date]))
       .digest('base64url')
       .slice(0, 16);
-    const cursor = query.cursor ? this.decode(query.cursor, fingerprint) : undefined;
-    const range: TimeRange = cursor ? { ...requestRange(query), startMs: cursor.s, endMs: cursor.e } : requestRange(query);
+    const requested = requestRange(query);
+    const cursor = query.cursor ? this.decode(query.cursor, fingerprint, requested.timeZone) : undefined;
+    const range: TimeRange = cursor ? { ...requested, startMs: cursor.s, endMs: cursor.e } : requested;
     return this.cache.getOrCompute(
       {
         endpoint: 'vouchers',
@@ -58,7 +57,7 @@ export class VoucherListService {
         const after = cursor ? { value: cursor.v, voucherId: cursor.id, currency: cursor.c } : undefined;
         const rows = (await this.repository.voucherList(scope, range, sort, after, limit + 1)).sort((a, b) => {
           const d = sortValue(b, sort) - sortValue(a, sort);
-          return d > 0n ? 1 : d < 0n ? -1 : cmp(a.voucherId, b.voucherId) || cmp(a.currency, b.currency);
+          return d > 0n ? 1 : d < 0n ? -1 : compareText(a.voucherId, b.voucherId) || compareText(a.currency, b.currency);
         });
         const page = rows.slice(0, limit);
         const last = page.at(-1);
@@ -84,7 +83,11 @@ export class VoucherListService {
     );
   }
 
-  private decode(text: string, fingerprint: string): Cursor {
+  /**
+   * A cursor is the client's text: every field is checked again, its period by the same rules as
+   * the parameters' (a forged one must not reach SQL with a period the API would refuse).
+   */
+  private decode(text: string, fingerprint: string, timeZone: string): Cursor {
     try {
       const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
       const ok =
@@ -92,10 +95,13 @@ export class VoucherListService {
         typeof c.v === 'string' && /^-?\d{1,18}$/.test(c.v) &&
         typeof c.id === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(c.id) &&
         typeof c.c === 'string' && /^[A-Z]{3}$/.test(c.c) &&
-        Number.isSafeInteger(c.s) && Number.isSafeInteger(c.e) && c.s < c.e && c.e - c.s <= 91 * DAY_MS;
-      if (ok) return c;
+        Number.isSafeInteger(c.s) && Number.isSafeInteger(c.e);
+      if (ok) {
+        checkPeriod(c.s, c.e, timeZone);
+        return c;
+      }
     } catch {
-      // fall through
+      // fall through: malformed, or a period the API refuses
     }
     throw new ValidationError('cursor', 'is not a cursor of this listing (parameters must stay the same between pages)');
   }

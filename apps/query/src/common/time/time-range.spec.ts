@@ -65,6 +65,21 @@ describe('resolveTimeRange', () => {
     expect(err.details).toEqual({ max_days: 90, requested_days: 120 });
   });
 
+  it('allows the repeated hour of a change back from summer time, and nothing more', () => {
+    // 2024-09-01 … 2024-11-29 in New York: 90 local days, 90 days + 1 hour in UTC (clocks back on 3 Nov).
+    expect(() => resolveTimeRange({ start_date: '2024-09-01', end_date: '2024-11-29', timezone: 'America/New_York' }, NOW)).not.toThrow();
+    expect(errorOf(() => resolveTimeRange({ start_date: '2024-09-01', end_date: '2024-11-30', timezone: 'America/New_York' }, NOW)).details).toEqual({
+      max_days: 90,
+      requested_days: 91,
+    });
+    // No clock change in UTC: 90 days and 59 minutes is 91 days (it touches 91 calendar days).
+    expect(errorOf(() => resolveTimeRange({ start_date: '2024-01-01T00:00:00Z', end_date: '2024-03-31T00:59:00Z' }, NOW)).details).toEqual({
+      max_days: 90,
+      requested_days: 91,
+    });
+    expect(() => resolveTimeRange({ start_date: '2024-01-01T00:00:00Z', end_date: '2024-03-30T23:59:59.999Z' }, NOW)).not.toThrow();
+  });
+
   it('start after end is INVALID_TIME_PERIOD', () => {
     expect(errorOf(() => resolveTimeRange({ start_date: '2024-03-02', end_date: '2024-03-01' }, NOW)).code).toBe('INVALID_TIME_PERIOD');
   });

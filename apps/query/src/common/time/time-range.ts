@@ -1,9 +1,7 @@
 import { InvalidTimePeriodError, ValidationError } from '../errors/api-error';
-import { addDays, canonicalTimeZone, DAY_MS, daysBetween, localDate, startOfLocalDay, zonedToUtc } from '@app/time';
+import { addDays, canonicalTimeZone, DAY_MS, daysBetween, localDate, offsetMs, startOfLocalDay, zonedToUtc } from '@app/time';
 
 export const MAX_PERIOD_DAYS = 90;
-/** A 90-day local period spanning a DST change lasts 90 days ± 1 hour; that still counts as 90. */
-const DST_ALLOWANCE_MS = 3_600_000;
 /** DateTime in ClickHouse covers 1970..2105; the API accepts a safe subset. */
 const MIN_MS = Date.UTC(1970, 0, 2);
 const MAX_MS = Date.UTC(2100, 0, 1);
@@ -80,6 +78,15 @@ export function resolveTimeRange(input: TimeRangeInput, nowMs = Date.now()): Tim
   const defaultStart = end?.kind === 'date' ? startOfLocalDay(addDays(end.date, -29), timeZone) : endMs - 1 - 30 * DAY_MS;
   const startMs = start ? (start.kind === 'date' ? startOfLocalDay(start.date, timeZone) : start.ms) : defaultStart;
 
+  checkPeriod(startMs, endMs, timeZone);
+  return { startMs, endMs, timeZone };
+}
+
+/**
+ * The rules every period obeys, however it arrived (parameters, or a pagination cursor carrying
+ * the first page's period): within the supported years, start before end, at most 90 days.
+ */
+export function checkPeriod(startMs: number, endMs: number, timeZone: string): void {
   for (const [parameter, ms] of [['start_date', startMs], ['end_date', endMs]] as const) {
     if (ms < MIN_MS || ms > MAX_MS) throw new ValidationError(parameter, 'must lie between 1970-01-02 and 2099-12-31');
   }
@@ -89,14 +96,17 @@ export function resolveTimeRange(input: TimeRangeInput, nowMs = Date.now()): Tim
       end: formatInstant(endMs - 1),
     });
   }
-  const duration = endMs - startMs;
-  if (duration > MAX_PERIOD_DAYS * DAY_MS + DST_ALLOWANCE_MS) {
+  // 90 local days across a change back from summer time last 90 days and the hour the clocks
+  // repeat (an hour longer in UTC); that still counts as 90. Only then: in UTC, or where the
+  // offset does not fall inside the period, 90 days is 90 × 24 hours.
+  const dstLengthening = Math.max(0, offsetMs(startMs, timeZone) - offsetMs(endMs - 1, timeZone));
+  const duration = endMs - startMs - dstLengthening;
+  if (duration > MAX_PERIOD_DAYS * DAY_MS) {
     throw new InvalidTimePeriodError('Time period exceeds maximum allowed range', {
       max_days: MAX_PERIOD_DAYS,
-      requested_days: Math.ceil((duration - DST_ALLOWANCE_MS) / DAY_MS),
+      requested_days: Math.ceil(duration / DAY_MS),
     });
   }
-  return { startMs, endMs, timeZone };
 }
 
 /** `2024-03-20T23:59:59Z`: the API's instant format (seconds precision, UTC). */
