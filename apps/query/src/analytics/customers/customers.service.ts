@@ -6,7 +6,7 @@ import { timePeriod } from '../../common/time/time-range';
 import { generatedAt, requestRange, tenantParts } from '../analytics-request';
 import type { AnalyticsQueryDto } from '../dto/analytics-query.dto';
 import type { CustomersResponseDto } from '../dto/analytics-response.dto';
-import { avgOrderValue, conversionRate, netOrderAmount, percentage, roundDiv, ZERO_SUMS } from '../metrics/metric-definitions';
+import { avgOrderValue, compareText, conversionRate, netOrderAmount, percentage, roundDiv, ZERO_SUMS } from '../metrics/metric-definitions';
 import { AnalyticsRepository, type CustomerGroup } from '../storage/analytics.repository';
 import { VoucherScopeService } from '../voucher-scope.service';
 
@@ -15,7 +15,7 @@ const MAX_SEGMENTS = 10;
 function countBy(groups: CustomerGroup[], key: 'segment' | 'region'): Array<[string, bigint]> {
   const counts = new Map<string, bigint>();
   for (const g of groups) counts.set(g[key], (counts.get(g[key]) ?? 0n) + g.customers);
-  return [...counts.entries()].sort((a, b) => (a[1] === b[1] ? a[0].localeCompare(b[0]) : a[1] > b[1] ? -1 : 1));
+  return [...counts.entries()].sort((a, b) => (a[1] === b[1] ? compareText(a[0], b[0]) : a[1] > b[1] ? -1 : 1));
 }
 
 @Injectable()

@@ -1,6 +1,7 @@
 import {
   avgDailyUses,
   avgOrderValue,
+  compareText,
   conversionRate,
   DEFAULT_TREND_METRICS,
   defaultCurrency,
@@ -84,5 +85,9 @@ describe('metric definitions', () => {
     expect(defaultCurrency([{ currency: 'USD', redeemed: 3n }, { currency: 'EUR', redeemed: 4n }], ['USD', 'EUR'])).toBe('EUR');
     expect(defaultCurrency([{ currency: 'USD', redeemed: 4n }, { currency: 'EUR', redeemed: 4n }], ['USD', 'EUR'])).toBe('EUR');
     expect(defaultCurrency([], ['USD', 'CHF'])).toBe('CHF');
+  });
+
+  it('ties are ordered by code point, whatever the process locale', () => {
+    expect(['basic', 'VIP', 'Premium', 'éco', 'Zeta'].sort(compareText)).toEqual(['Premium', 'VIP', 'Zeta', 'basic', 'éco']);
   });
 });

@@ -139,10 +139,19 @@ export function percentage(count: bigint, total: bigint): number {
   return total === 0n ? 0 : ratio(count * 100n, total, 1);
 }
 
+/**
+ * Orders text by code point, as ClickHouse and the voucher list do. `localeCompare` would follow
+ * the process locale ("basic" before "Premium" in one, after in another), so replicas with
+ * different LANG settings could order the same ties differently.
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The default currency: most redemptions, ties alphabetical; otherwise the first currency seen alphabetically. */
 export function defaultCurrency(redemptionsByCurrency: Array<{ currency: string; redeemed: bigint }>, currenciesSeen: string[]): string | undefined {
   const ranked = [...redemptionsByCurrency]
     .filter((r) => r.redeemed > 0n)
-    .sort((a, b) => (a.redeemed === b.redeemed ? a.currency.localeCompare(b.currency) : a.redeemed > b.redeemed ? -1 : 1));
+    .sort((a, b) => (a.redeemed === b.redeemed ? compareText(a.currency, b.currency) : a.redeemed > b.redeemed ? -1 : 1));
   return ranked[0]?.currency ?? [...currenciesSeen].sort()[0];
 }

@@ -6,14 +6,14 @@ import { formatInstant, timePeriod } from '../../common/time/time-range';
 import { generatedAt, requestRange, tenantParts } from '../analytics-request';
 import type { PerformanceQueryDto } from '../dto/analytics-query.dto';
 import type { PerformanceResponseDto } from '../dto/analytics-response.dto';
-import { performanceFigures, totalUses, type StatSums } from '../metrics/metric-definitions';
+import { compareText, performanceFigures, totalUses, type StatSums } from '../metrics/metric-definitions';
 import { AnalyticsRepository, EMPTY_MAIN_STATS, type DimensionStats } from '../storage/analytics.repository';
 import { VoucherScopeService } from '../voucher-scope.service';
 
 function breakdown<K extends 'segment' | 'region'>(rows: DimensionStats[], dimension: K) {
   return rows
     .filter((r) => r.dimension === dimension && (r.sums.redeemed > 0n || r.sums.rolledBack > 0n || r.sums.orders > 0n))
-    .sort((a, b) => sortByUses(a.sums, b.sums) || a.value.localeCompare(b.value))
+    .sort((a, b) => sortByUses(a.sums, b.sums) || compareText(a.value, b.value))
     .map((r) => ({ [dimension]: r.value, ...performanceFigures(r.sums), orders: Number(r.sums.orders) }) as { [P in K]: string } & ReturnType<typeof performanceFigures> & { orders: number });
 }
 
@@ -66,7 +66,7 @@ export class PerformanceService {
               invalid: Number(main.validationsInvalid),
               failure_reasons: dimensions
                 .filter((d) => d.dimension === 'failure_reason' && d.validationsInvalid > 0n)
-                .sort((a, b) => Number(b.validationsInvalid - a.validationsInvalid) || a.value.localeCompare(b.value))
+                .sort((a, b) => Number(b.validationsInvalid - a.validationsInvalid) || compareText(a.value, b.value))
                 .map((d) => ({ reason: d.value, count: Number(d.validationsInvalid) })),
             },
             rollbacks: Number(main.sums.rolledBack),
