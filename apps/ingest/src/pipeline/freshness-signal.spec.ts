@@ -1,0 +1,56 @@
+import type { ChangedVoucher, DataVersions } from '@app/freshness';
+import type { EventRow } from '@app/contracts';
+import { FreshnessSignal } from './freshness-signal';
+
+const row = (voucher: string) => ({ account_id: 'acc', livemode: 0, voucher_id: voucher }) as EventRow;
+
+/** A DataVersions whose bumps are settled by the test, one at a time. */
+function manualVersions() {
+  const calls: Array<{ changes: ChangedVoucher[]; settle: (err?: Error) => void }> = [];
+  const versions = {
+    bump: (changes: Iterable<ChangedVoucher>) =>
+      new Promise<number>((resolve, reject) => calls.push({ changes: [...changes], settle: (err) => (err ? reject(err) : resolve(1)) })),
+  } as unknown as DataVersions;
+  return { versions, calls };
+}
+
+describe('FreshnessSignal', () => {
+  it('signals each changed voucher once per flush and forgets it once Redis took it', async () => {
+    const { versions, calls } = manualVersions();
+    const signal = new FreshnessSignal(versions, () => undefined);
+    const done = signal.signal([row('v1'), row('v1'), row('v2')]);
+    expect(calls[0].changes.map((c) => c.voucherId)).toEqual(['v1', 'v2']);
+    calls[0].settle();
+    await done;
+    expect(signal.pendingCount).toBe(0);
+  });
+
+  it('keeps a voucher pending when Redis fails, and retries it on the next call', async () => {
+    const { versions, calls } = manualVersions();
+    const errors: number[] = [];
+    const signal = new FreshnessSignal(versions, (_err, pending) => errors.push(pending));
+    const first = signal.signal([row('v1')]);
+    calls[0].settle(new Error('Redis down'));
+    await first;
+    expect([signal.pendingCount, errors]).toEqual([1, [1]]);
+    const retry = signal.signal();
+    calls[1].settle();
+    await retry;
+    expect(signal.pendingCount).toBe(0);
+  });
+
+  it('does not forget a voucher that a newer flush marked while an older bump was in flight', async () => {
+    const { versions, calls } = manualVersions();
+    const signal = new FreshnessSignal(versions, () => undefined);
+    void signal.signal([row('v1')]); // first flush: its bump fails, v1 stays pending
+    calls[0].settle(new Error('Redis down'));
+    await new Promise((r) => setImmediate(r));
+    const timerRetry = signal.signal(); // the 1 s retry timer: bump of v1 in flight…
+    const newerFlush = signal.signal([row('v1')]); // …while a newer flush stores more v1 rows; its bump fails
+    calls[2].settle(new Error('Redis down'));
+    await newerFlush;
+    calls[1].settle(); // the older bump lands, possibly before the newer rows were stored
+    await timerRetry;
+    expect(signal.pendingCount).toBe(1); // so v1 is signalled once more
+  });
+});
