@@ -77,7 +77,12 @@ describe('query API errors, rate limits and degraded modes', () => {
   });
 
   it('VOUCHER_NOT_FOUND and NOT_FOUND for unknown routes, in the envelope', async () => {
-    expect(await expectError(perf(period, 'v_missing'), 404, 'VOUCHER_NOT_FOUND')).toMatchObject({ details: { not_found: ['v_missing'] } });
+    // The product documentation's body, field for field.
+    expect(await expectError(perf(period, 'v_missing'), 404, 'VOUCHER_NOT_FOUND')).toEqual({
+      code: 'VOUCHER_NOT_FOUND',
+      message: 'One or more vouchers not found',
+      details: { not_found: ['v_missing'], found: [] },
+    });
     await expectError('/v1/analytics/nothing-here', 404, 'NOT_FOUND');
     await expectError('/v1/analytics/vouchers/%E0%A4%A/performance', 400, 'VALIDATION_ERROR');
   });

@@ -139,6 +139,18 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     );
     expect(doc.body.components.schemas.ErrorEnvelopeDto).toBeDefined();
     expect(doc.body.components.schemas.PerformanceResponseDto.properties.performance).toBeDefined();
+    const { paths, components } = doc.body;
+    const performance = paths['/v1/analytics/vouchers/{voucher_id}/performance'].get;
+    // Rate-limited routes: every answer carries the limit headers; a 429 adds Retry-After.
+    expect(Object.keys(performance.responses['200'].headers)).toEqual(expect.arrayContaining(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']));
+    expect(Object.keys(performance.responses['429'].headers)).toContain('Retry-After');
+    expect(performance.parameters.find((p: { name: string }) => p.name === 'include_details').schema.type).toBe('boolean');
+    // Routes without a limit document no 429; the export request's period is the optional one.
+    expect(paths['/v1/analytics/export/{export_id}'].get.responses['429']).toBeUndefined();
+    expect(paths['/v1/analytics/export/{export_id}'].get.responses['404'].description).toMatch(/^EXPORT_NOT_FOUND/);
+    expect(components.schemas.ExportTimePeriodDto.required).toBeUndefined();
+    expect(components.schemas.TimePeriodDto.required).toEqual(['start', 'end']);
+    expect(components.schemas.ErrorEnvelopeDto).toBeDefined();
     const ui = await fetch(`http://127.0.0.1:${query.port}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

@@ -1,5 +1,7 @@
 import { makeEvent } from '../../../test/fixtures/events';
 import { parseEvent } from './parse-event';
+import { IDENTIFIER } from './voucher-event';
+import voucherEventJsonSchema from './voucher-event.schema.json';
 
 const MAX = 65_536;
 const parse = (value: unknown) => parseEvent(Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)), MAX);
@@ -77,5 +79,10 @@ describe('parseEvent', () => {
   it('rejects an empty or null message', () => {
     expect(parseEvent(null, MAX)).toMatchObject({ ok: false, reason: 'empty_message' });
     expect(parseEvent(Buffer.alloc(0), MAX)).toMatchObject({ ok: false, reason: 'empty_message' });
+  });
+
+  it('IDENTIFIER is the schema\'s identifier definition', () => {
+    const { pattern, minLength, maxLength } = voucherEventJsonSchema.definitions.identifier;
+    expect(IDENTIFIER.source).toBe(`${pattern.slice(0, -2)}{${minLength},${maxLength}}$`);
   });
 });

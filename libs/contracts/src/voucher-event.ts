@@ -36,3 +36,10 @@ export interface VoucherEvent {
 
 /** Value of the `customer_segment` / `customer_region` columns when the event carries none. */
 export const UNKNOWN_DIMENSION = 'unknown';
+
+/**
+ * An identifier of contract v1 (event, account, voucher, customer, order ids): the schema's
+ * `definitions.identifier`, as one pattern for the API's parameters and bodies. Anything else can
+ * name nothing that was stored, and never reaches SQL.
+ */
+export const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,128}$/;

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant } from '../common/auth/api-key.guard';
 import type { Tenant } from '../common/auth/api-key-store';
 import { Authenticated } from '../common/auth/authenticated.decorator';
+import { VOUCHER_NOT_FOUND_RESPONSE } from '../common/errors/api-error.openapi';
 import { AnalyticsQueryDto, PerformanceQueryDto, TrendsQueryDto, VoucherIdParams, VoucherListQueryDto } from './dto/analytics-query.dto';
 import { CustomersResponseDto, PerformanceResponseDto, TrendsResponseDto, VoucherListResponseDto } from './dto/analytics-response.dto';
 import { CustomersService } from './customers/customers.service';
@@ -29,7 +30,7 @@ export class AnalyticsController {
   }
 
   @Get(':voucher_id/performance')
-  @Authenticated('performance')
+  @Authenticated('performance', { notFound: VOUCHER_NOT_FOUND_RESPONSE })
   @ApiOperation({ summary: 'Performance figures of one voucher for a period' })
   @ApiOkResponse({ type: PerformanceResponseDto })
   performance(@CurrentTenant() tenant: Tenant, @Param() params: VoucherIdParams, @Query() query: PerformanceQueryDto) {
@@ -37,7 +38,7 @@ export class AnalyticsController {
   }
 
   @Get(':voucher_id/trends')
-  @Authenticated('trends')
+  @Authenticated('trends', { notFound: VOUCHER_NOT_FOUND_RESPONSE })
   @ApiOperation({ summary: 'Figures of one voucher per day, week or month' })
   @ApiOkResponse({ type: TrendsResponseDto })
   trends(@CurrentTenant() tenant: Tenant, @Param() params: VoucherIdParams, @Query() query: TrendsQueryDto) {
@@ -45,7 +46,7 @@ export class AnalyticsController {
   }
 
   @Get(':voucher_id/customers')
-  @Authenticated('customers')
+  @Authenticated('customers', { notFound: VOUCHER_NOT_FOUND_RESPONSE })
   @ApiOperation({ summary: 'Customer insights of one voucher for a period' })
   @ApiOkResponse({ type: CustomersResponseDto })
   customers(@CurrentTenant() tenant: Tenant, @Param() params: VoucherIdParams, @Query() query: AnalyticsQueryDto) {

@@ -23,7 +23,7 @@ export class VoucherScopeService {
       this.repository.voucherMeta(base),
       currency ? Promise.resolve([]) : this.repository.redemptionsByCurrency(base),
     ]);
-    if (!meta.exists) throw new VoucherNotFoundError(voucherId);
+    if (!meta.exists) throw new VoucherNotFoundError([voucherId]);
     const chosen = currency ?? defaultCurrency(byCurrency, meta.currencies) ?? 'USD';
     return { scope: { ...base, currency: chosen }, code: meta.code };
   }

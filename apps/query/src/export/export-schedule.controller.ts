@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentTenant, type Tenant } from '../common';
+import { Authenticated, CurrentTenant, VOUCHER_NOT_FOUND_RESPONSE, type Tenant } from '../common';
 import { CreateScheduleDto, ScheduleDto, ScheduleListDto } from './export.dto';
 import { ExportScheduleService } from './export-schedule.service';
 import { KeyAuthenticated } from './key-authenticated.decorator';
+
+const SCHEDULE_NOT_FOUND_RESPONSE = 'SCHEDULE_NOT_FOUND (also for another account’s schedule)';
 
 @ApiTags('exports')
 @Controller('v1/analytics/export/schedules')
@@ -12,7 +14,7 @@ export class ExportScheduleController {
 
   @Post()
   @HttpCode(201)
-  @Authenticated('export')
+  @Authenticated('export', { notFound: VOUCHER_NOT_FOUND_RESPONSE })
   @ApiOperation({ summary: 'Create a scheduled report: each cron tick produces a normal export (and a signed webhook call)' })
   @ApiResponse({ status: 201, type: ScheduleDto })
   create(@CurrentTenant() tenant: Tenant, @Body() body: CreateScheduleDto): Promise<ScheduleDto> {
@@ -27,7 +29,7 @@ export class ExportScheduleController {
   }
 
   @Get(':schedule_id')
-  @KeyAuthenticated()
+  @KeyAuthenticated({ notFound: SCHEDULE_NOT_FOUND_RESPONSE })
   @ApiOkResponse({ type: ScheduleDto })
   get(@CurrentTenant() tenant: Tenant, @Param('schedule_id') id: string) {
     return this.schedules.get(tenant, id);
@@ -35,7 +37,7 @@ export class ExportScheduleController {
 
   @Delete(':schedule_id')
   @HttpCode(204)
-  @KeyAuthenticated()
+  @KeyAuthenticated({ notFound: SCHEDULE_NOT_FOUND_RESPONSE })
   async remove(@CurrentTenant() tenant: Tenant, @Param('schedule_id') id: string): Promise<void> {
     await this.schedules.remove(tenant, id);
   }

@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, StreamableFile, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentTenant, ErrorEnvelopeDto, type Tenant } from '../common';
+import { Authenticated, CurrentTenant, ErrorEnvelopeDto, VOUCHER_NOT_FOUND_RESPONSE, type Tenant } from '../common';
 import { CreateExportDto, DownloadQueryDto, ExportCreatedDto, ExportListDto, ExportStatusDto, ListExportsQueryDto } from './export.dto';
 import { ExportService } from './export.service';
 import { CurrentDownloadTenant, DownloadAccessGuard } from './download-access.guard';
 import { KeyAuthenticated } from './key-authenticated.decorator';
+
+const EXPORT_NOT_FOUND_RESPONSE = 'EXPORT_NOT_FOUND (also for another account’s export)';
 
 @ApiTags('exports')
 @Controller('v1/analytics')
@@ -13,7 +15,7 @@ export class ExportController {
 
   @Post('export')
   @HttpCode(202)
-  @Authenticated('export')
+  @Authenticated('export', { notFound: VOUCHER_NOT_FOUND_RESPONSE })
   @ApiOperation({ summary: 'Request an export (CSV, JSON or XLSX); generated asynchronously by the export worker' })
   @ApiResponse({ status: 202, type: ExportCreatedDto })
   create(@CurrentTenant() tenant: Tenant, @Body() body: CreateExportDto): Promise<ExportCreatedDto> {
@@ -29,10 +31,9 @@ export class ExportController {
   }
 
   @Get('export/:export_id')
-  @KeyAuthenticated()
+  @KeyAuthenticated({ notFound: EXPORT_NOT_FOUND_RESPONSE })
   @ApiOperation({ summary: 'Status of one export; completed exports carry a signed download_url' })
   @ApiOkResponse({ type: ExportStatusDto })
-  @ApiResponse({ status: 404, type: ErrorEnvelopeDto, description: 'EXPORT_NOT_FOUND (also for another account’s export)' })
   status(@CurrentTenant() tenant: Tenant, @Param('export_id') id: string) {
     return this.exports.status(tenant, id);
   }
@@ -42,6 +43,8 @@ export class ExportController {
   @ApiOperation({ summary: 'The export file, with the API key or the signed token from download_url' })
   @ApiProduces('text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
   @ApiResponse({ status: 200, description: 'The file, Content-Disposition: attachment; filename="export_<id>.<ext>"' })
+  @ApiResponse({ status: 401, type: ErrorEnvelopeDto, description: 'UNAUTHORIZED: neither a valid API key nor a valid, unexpired token' })
+  @ApiResponse({ status: 404, type: ErrorEnvelopeDto, description: EXPORT_NOT_FOUND_RESPONSE })
   @ApiResponse({ status: 409, type: ErrorEnvelopeDto, description: 'EXPORT_NOT_READY (queued or processing)' })
   @ApiResponse({ status: 410, type: ErrorEnvelopeDto, description: 'EXPORT_EXPIRED' })
   @ApiResponse({ status: 500, type: ErrorEnvelopeDto, description: 'EXPORT_FAILED: the failed export’s own error body' })

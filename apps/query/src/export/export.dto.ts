@@ -29,11 +29,10 @@ import {
   type ExportMetric,
   type RelativeWindow,
 } from '@app/export-core';
+import { IDENTIFIER } from '@app/contracts';
 
-/** Voucher ids are plain tokens (contract v1); anything else never reaches SQL. */
-const VOUCHER_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-export class TimePeriodDto {
+/** Named apart from the responses' TimePeriodDto: OpenAPI schemas are keyed by class name. */
+export class ExportTimePeriodDto {
   @ApiPropertyOptional({ example: '2024-03-01T00:00:00Z', description: 'ISO 8601 date or date-time; date-only = local midnight in `timezone`. Default: end − 30 days.' })
   @IsOptional()
   @IsString()
@@ -52,7 +51,7 @@ class ExportBodyBase {
   @ArrayMaxSize(100)
   @ArrayUnique()
   @IsString({ each: true })
-  @Matches(VOUCHER_ID, { each: true, message: 'each value must be a voucher id ([A-Za-z0-9_-], at most 64 characters)' })
+  @Matches(IDENTIFIER, { each: true, message: 'each value must be a voucher id (1-128 characters of A-Z a-z 0-9 _ . : -)' })
   voucher_ids: string[];
 
   @ApiProperty({ enum: EXPORT_METRICS, isArray: true, example: ['uses', 'discount', 'orders', 'conversion_rate'] })
@@ -84,12 +83,12 @@ class ExportBodyBase {
 }
 
 export class CreateExportDto extends ExportBodyBase {
-  @ApiPropertyOptional({ type: TimePeriodDto, description: 'At most 90 days; default the last 30 days.' })
+  @ApiPropertyOptional({ type: ExportTimePeriodDto, description: 'At most 90 days; default the last 30 days.' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
-  @Type(() => TimePeriodDto)
-  time_period?: TimePeriodDto;
+  @Type(() => ExportTimePeriodDto)
+  time_period?: ExportTimePeriodDto;
 }
 
 export class ExportCreatedDto {

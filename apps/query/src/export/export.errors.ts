@@ -1,59 +1,39 @@
 import { ApiError, type ErrorCode } from '../common';
 
-/**
- * Errors only the export API answers with. The shared ERROR_STATUS table does not list them, so
- * each carries its own HTTP status; the global filter still renders the one envelope.
- */
-class ExportApiError extends ApiError {
-  constructor(
-    private readonly httpStatus: number,
-    code: string,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(code as ErrorCode, message, details);
-  }
-
-  override get status(): number {
-    return this.httpStatus;
-  }
-}
-
-export class ExportNotFoundError extends ExportApiError {
+export class ExportNotFoundError extends ApiError {
   constructor() {
     // Same answer for an unknown id and another tenant's id: no existence leaks.
-    super(404, 'EXPORT_NOT_FOUND', 'Export not found');
+    super('EXPORT_NOT_FOUND', 'Export not found');
   }
 }
 
-export class ScheduleNotFoundError extends ExportApiError {
+export class ScheduleNotFoundError extends ApiError {
   constructor() {
-    super(404, 'SCHEDULE_NOT_FOUND', 'Export schedule not found');
+    super('SCHEDULE_NOT_FOUND', 'Export schedule not found');
   }
 }
 
-export class ExportExpiredError extends ExportApiError {
+export class ExportExpiredError extends ApiError {
   constructor(expiredAt?: string) {
-    super(410, 'EXPORT_EXPIRED', 'Export has expired; request a new export', expiredAt ? { expired_at: expiredAt } : undefined);
+    super('EXPORT_EXPIRED', 'Export has expired; request a new export', expiredAt ? { expired_at: expiredAt } : undefined);
   }
 }
 
-export class ExportNotReadyError extends ExportApiError {
+export class ExportNotReadyError extends ApiError {
   constructor(status: string, progress: number) {
-    super(409, 'EXPORT_NOT_READY', 'Export is not ready yet; poll its status', { status, progress });
+    super('EXPORT_NOT_READY', 'Export is not ready yet; poll its status', { status, progress });
   }
 }
 
 /** A failed export's download answers with the export's own EXPORT_FAILED body. */
-export class ExportFailedError extends ExportApiError {
+export class ExportFailedError extends ApiError {
   constructor(body: { code: string; message: string; details?: Record<string, unknown> }) {
-    super(500, body.code, body.message, body.details);
+    super(body.code as ErrorCode, body.message, body.details);
   }
-}
 
-export class VouchersNotFoundError extends ApiError {
-  constructor(notFound: string[], found: string[]) {
-    super('VOUCHER_NOT_FOUND', 'One or more vouchers not found', { not_found: notFound, found });
+  // The stored body's code is EXPORT_FAILED; whatever it says, a failed export is a 500.
+  override get status(): number {
+    return 500;
   }
 }
 

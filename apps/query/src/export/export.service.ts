@@ -16,7 +16,7 @@ import {
   type ExportStatusBody,
   type ExportStorage,
 } from '@app/export-core';
-import { ApiError, ClickHouseReader, resolveTimeRange, timePeriod, ValidationError, type Tenant } from '../common';
+import { ApiError, ClickHouseReader, VoucherNotFoundError, resolveTimeRange, timePeriod, ValidationError, type Tenant } from '../common';
 import type { CreateExportDto, ExportCreatedDto, ExportListDto } from './export.dto';
 import {
   ExportExpiredError,
@@ -25,7 +25,6 @@ import {
   ExportNotReadyError,
   ExportStoreUnavailableError,
   InvalidDownloadTokenError,
-  VouchersNotFoundError,
 } from './export.errors';
 import { EXPORT_QUEUE, EXPORT_STORAGE } from './export.providers';
 
@@ -107,7 +106,7 @@ export class ExportService implements OnModuleDestroy {
     );
     const found = new Set(rows.map((r) => r.voucher_id));
     const notFound = ids.filter((id) => !found.has(id));
-    if (notFound.length) throw new VouchersNotFoundError(notFound, ids.filter((id) => found.has(id)));
+    if (notFound.length) throw new VoucherNotFoundError(notFound, ids.filter((id) => found.has(id)));
   }
 
   async status(tenant: Tenant, exportId: string): Promise<ExportStatusBody> {

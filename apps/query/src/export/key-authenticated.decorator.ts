@@ -6,4 +6,4 @@ import { ApiErrorResponses, ApiKeyGuard } from '../common';
  * API key without a rate-limit group: status polls, lists and schedule reads are cheap Redis
  * reads, and only export creation has a limit (10/min, group `export`).
  */
-export const KeyAuthenticated = () => applyDecorators(UseGuards(ApiKeyGuard), ApiBearerAuth(), ApiErrorResponses());
+export const KeyAuthenticated = (errors: { notFound?: string } = {}) => applyDecorators(UseGuards(ApiKeyGuard), ApiBearerAuth(), ApiErrorResponses(errors));

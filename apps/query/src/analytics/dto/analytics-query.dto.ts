@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IDENTIFIER } from '@app/contracts';
 import { TREND_METRICS, type TrendMetric } from '../metrics/metric-definitions';
 
-/** Same pattern as identifiers in event contract v1: anything else cannot name a stored voucher. */
-export const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export class VoucherIdParams {
   @ApiProperty({ description: "The voucher's id (contract identifier: 1-128 of A-Z a-z 0-9 _ . : -)", example: 'v_1234567890abcdef' })
@@ -39,7 +38,7 @@ export class AnalyticsQueryDto {
 }
 
 export class PerformanceQueryDto extends AnalyticsQueryDto {
-  @ApiPropertyOptional({ description: 'Add the `details` breakdown.', enum: ['true', 'false'], default: 'false' })
+  @ApiPropertyOptional({ description: 'Add the `details` breakdown (`true` or `false`).', type: Boolean, default: false })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'must be true or false' })
   include_details?: 'true' | 'false';

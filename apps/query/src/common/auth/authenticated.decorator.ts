@@ -6,8 +6,9 @@ import { ApiErrorResponses } from '../errors/api-error.openapi';
 import { ApiKeyGuard } from './api-key.guard';
 
 /**
- * The decorator stack of every public analytics route: API key, the group's rate limit, and the
- * error responses in the OpenAPI document. The export API uses it as `@Authenticated('export')`.
+ * The decorator stack of every rate-limited public route: API key, the group's rate limit, and
+ * the error responses in the OpenAPI document (`notFound`: what a 404 means there, if it has
+ * one). The export API uses it as `@Authenticated('export', …)`.
  */
-export const Authenticated = (group: RateLimitGroup) =>
-  applyDecorators(RateLimit(group), UseGuards(ApiKeyGuard, RateLimitGuard), ApiBearerAuth(), ApiErrorResponses());
+export const Authenticated = (group: RateLimitGroup, errors: { notFound?: string } = {}) =>
+  applyDecorators(RateLimit(group), UseGuards(ApiKeyGuard, RateLimitGuard), ApiBearerAuth(), ApiErrorResponses({ ...errors, rateLimited: true }));

@@ -24,13 +24,33 @@ export class ErrorEnvelopeDto {
   error: ErrorBody;
 }
 
-/** Documents every error a public route can answer with. */
-export const ApiErrorResponses = () =>
+/** The 404 of routes that name vouchers (analytics endpoints, export and schedule creation). */
+export const VOUCHER_NOT_FOUND_RESPONSE =
+  'VOUCHER_NOT_FOUND: unknown for this account and mode (another tenant\'s voucher is reported the same way); details: { not_found, found }';
+
+export interface ErrorResponseOptions {
+  /** What a 404 means on this route; without it the route documents no 404 of its own here. */
+  notFound?: string;
+  /** The route counts against a rate-limit group: 429 with Retry-After. */
+  rateLimited?: boolean;
+}
+
+/** Documents the errors a public route can answer with. */
+export const ApiErrorResponses = ({ notFound, rateLimited = false }: ErrorResponseOptions = {}) =>
   applyDecorators(
     ApiResponse({ status: 400, type: ErrorEnvelopeDto, description: 'VALIDATION_ERROR (details.parameter names the parameter) or INVALID_TIME_PERIOD' }),
     ApiResponse({ status: 401, type: ErrorEnvelopeDto, description: 'UNAUTHORIZED: missing or unknown API key' }),
-    ApiResponse({ status: 404, type: ErrorEnvelopeDto, description: 'VOUCHER_NOT_FOUND for this account and mode' }),
-    ApiResponse({ status: 429, type: ErrorEnvelopeDto, description: 'RATE_LIMIT_EXCEEDED; Retry-After says when to retry' }),
+    ...(notFound ? [ApiResponse({ status: 404, type: ErrorEnvelopeDto, description: notFound })] : []),
+    ...(rateLimited
+      ? [
+          ApiResponse({
+            status: 429,
+            type: ErrorEnvelopeDto,
+            description: 'RATE_LIMIT_EXCEEDED for this API key and endpoint group',
+            headers: { 'Retry-After': { description: 'Seconds until a request would be accepted', schema: { type: 'integer' } } },
+          }),
+        ]
+      : []),
     ApiResponse({ status: 500, type: ErrorEnvelopeDto, description: 'INTERNAL_ERROR' }),
     ApiResponse({ status: 503, type: ErrorEnvelopeDto, description: 'SERVICE_UNAVAILABLE: ClickHouse cannot be reached or cannot serve the query now (overloaded, a shard down); retry later' }),
   );

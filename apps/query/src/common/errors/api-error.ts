@@ -8,6 +8,12 @@ export const ERROR_STATUS = {
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  // The export API's own (docs/exports.md).
+  EXPORT_NOT_FOUND: 404,
+  SCHEDULE_NOT_FOUND: 404,
+  EXPORT_NOT_READY: 409,
+  EXPORT_EXPIRED: 410,
+  EXPORT_FAILED: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -56,10 +62,13 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
+/**
+ * The product documentation's body, for one voucher (analytics) or several (exports). A voucher
+ * of another tenant is reported exactly like one that does not exist: no existence leaks.
+ */
 export class VoucherNotFoundError extends ApiError {
-  constructor(voucherId: string) {
-    // Same answer whether the voucher belongs to another tenant or does not exist at all.
-    super('VOUCHER_NOT_FOUND', 'Voucher not found', { not_found: [voucherId] });
+  constructor(notFound: string[], found: string[] = []) {
+    super('VOUCHER_NOT_FOUND', 'One or more vouchers not found', { not_found: notFound, found });
   }
 }
 
