@@ -3,7 +3,7 @@
 // commands work on a fresh machine: install npm dependencies when missing or stale, bring up the
 // native stack (Kafka, ClickHouse, Redis) when nothing answers, and build the apps.
 const { execSync } = require('node:child_process');
-const { existsSync, statSync, cpSync } = require('node:fs');
+const { existsSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -20,9 +20,7 @@ function installDependencies() {
 
 function build() {
   console.log('[bootstrap] building apps');
-  run('npx tsc -p tsconfig.build.json');
-  // tsc copies imported JSON but not the SQL migrations the apps read at start-up.
-  cpSync(join(root, 'libs/clickhouse/src/migrations'), join(root, 'dist/libs/clickhouse/src/migrations'), { recursive: true });
+  run('node scripts/build.js');
 }
 
 installDependencies();
