@@ -62,7 +62,9 @@ describe('query API parameter fuzzing', () => {
           const res = await get(app, path, key);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const text = JSON.stringify(res.body);
-          if (res.status >= 500 || /THEIRS_SECRET|LIVE_SECRET|DB::Exception|SELECT /.test(text)) failures.push(`${res.status} ${path} → ${text.slice(0, 200)}`);
+          // Leaked SQL would show fragments only our statements hold (the corpus' own "SELECT" may be
+          // echoed back as the name of the unknown parameter it was sent as).
+          if (res.status >= 500 || /THEIRS_SECRET|LIVE_SECRET|DB::Exception|\.voucher_events\b|sumMerge\(|uniqExact/.test(text)) failures.push(`${res.status} ${path} → ${text.slice(0, 200)}`);
           if (res.status !== 200 && !(res.body && typeof res.body === 'object' && 'error' in res.body)) failures.push(`no envelope: ${res.status} ${path}`);
         }),
       );

@@ -19,10 +19,11 @@ describe('apiValidationPipe', () => {
     expect(err.message).toBe("include_details: must be true or false");
   });
 
-  it.each(['(', 'a[', '*', '+?', '\\', 'start'])('refuses the unknown parameter %j with a 400, whatever characters its name holds', async (name) => {
+  it.each(['(', 'a[', '*', '+?', '\\', 'start', ') UNION ALL SELECT 1 --'])('refuses the unknown parameter %j with a 400, whatever characters its name holds', async (name) => {
     const err = await problem({ [name]: '1' });
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.status).toBe(400);
     expect(err.details).toEqual({ parameter: name });
+    expect(err.message).toBe(`${name}: should not exist`);
   });
 });

@@ -5,11 +5,12 @@ function firstProblem(errors: ClassValidationError[], path = ''): { parameter: s
   const error = errors[0];
   const parameter = path ? `${path}.${error.property}` : error.property;
   if (error.constraints) {
-    // class-validator starts its messages with the property name, which for an unknown
-    // parameter is the client's own text: strip it as text, never as a pattern.
+    // class-validator starts its messages with the property name ("start_date must be …",
+    // "property x should not exist"); for an unknown parameter the name is the client's own
+    // text, spaces and regex metacharacters included: strip it as text, never as a pattern.
     const text = Object.values(error.constraints)[0];
-    const message = text.startsWith(error.property) ? text.slice(error.property.length).trimStart() : text;
-    return { parameter, message };
+    const prefix = [`property ${error.property} `, error.property].find((p) => text.startsWith(p));
+    return { parameter, message: prefix ? text.slice(prefix.length).trimStart() : text };
   }
   if (error.children?.length) return firstProblem(error.children, parameter);
   return { parameter, message: 'is invalid' };
@@ -29,7 +30,7 @@ export function apiValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const { parameter, message } = firstProblem(errors);
-      return new ValidationError(parameter, message.replace(/^property \S+ /, ''));
+      return new ValidationError(parameter, message);
     },
   });
 }
