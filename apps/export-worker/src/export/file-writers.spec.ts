@@ -1,7 +1,8 @@
+import { createWriteStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { columnName } from './export-rows.query';
-import { writeJson, writeXlsx } from './file-writers';
+import { writeCsv, writeJson, writeXlsx } from './file-writers';
 
 async function collect(run: (dest: PassThrough) => Promise<void>): Promise<Buffer> {
   const dest = new PassThrough();
@@ -56,5 +57,28 @@ describe('writeXlsx', () => {
 describe('columnName', () => {
   it('names spreadsheet columns', () => {
     expect([0, 13, 25, 26, 27, 701, 702].map(columnName)).toEqual(['A', 'N', 'Z', 'AA', 'AB', 'ZZ', 'AAA']);
+  });
+});
+
+describe('a destination that fails (disk full)', () => {
+  it.each([
+    ['csv', writeCsv],
+    ['json', writeJson],
+    ['xlsx', writeXlsx],
+  ] as const)('%s: the write rejects, the ClickHouse stream is closed, and the process carries on', async (_format, write) => {
+    // /dev/full refuses every write with ENOSPC; the error arrives while the writer waits for the
+    // next chunk, where it used to be an uncaught 'error' event that killed the worker.
+    const source = Readable.from(
+      (async function* () {
+        for (let i = 0; i < 50; i++) {
+          // Small chunks: each write is accepted into the buffer, so nothing awaits 'drain' when it fails.
+          yield Buffer.from(`<row r="${i + 2}"><c r="A${i + 2}"><v>${i}</v></c></row>\n`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })(),
+    );
+    const dest = createWriteStream('/dev/full');
+    await expect(write(source, dest, { columns: ['a'], onRows: () => undefined })).rejects.toThrow(/ENOSPC/);
+    expect(source.destroyed).toBe(true);
   });
 });

@@ -24,6 +24,28 @@ async function endStream(dest: Writable): Promise<void> {
 
 const pause = (ms?: number) => (ms ? new Promise((r) => setTimeout(r, ms)) : undefined);
 
+/**
+ * Runs one writer so that any failure of the destination rejects it. A file stream reports a
+ * failed write (disk full, I/O error) as an 'error' event, possibly while the writer is waiting
+ * for ClickHouse's next chunk and nobody listens: that event crashed the whole worker, every
+ * export in it, and the retry again. On any failure the ClickHouse stream is closed too.
+ */
+async function streamInto(source: Readable, dest: Writable, run: () => Promise<void>): Promise<void> {
+  let onError: (err: Error) => void = () => undefined;
+  const destinationFailed = new Promise<never>((_, reject) => {
+    onError = reject;
+    dest.on('error', onError);
+  });
+  try {
+    await Promise.race([run(), destinationFailed]);
+  } catch (err) {
+    source.destroy();
+    throw err;
+  } finally {
+    dest.off('error', onError);
+  }
+}
+
 function countNewlines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(NEWLINE); i !== -1; i = buf.indexOf(NEWLINE, i + 1)) n++;
@@ -45,7 +67,11 @@ class TailCheck {
 }
 
 /** CSV: ClickHouse's own CSVWithNames bytes go to disk as they are; only newlines are counted for progress. */
-export async function writeCsv(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+export function writeCsv(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+  return streamInto(source, dest, () => csvBody(source, dest, opts));
+}
+
+async function csvBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
   const tail = new TailCheck();
   let lines = 0;
   for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -60,7 +86,11 @@ export async function writeCsv(source: Readable, dest: Writable, opts: WriteOpti
 }
 
 /** JSON: JSONEachRow lines joined into one array, byte for byte, without parsing. */
-export async function writeJson(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+export function writeJson(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+  return streamInto(source, dest, () => jsonBody(source, dest, opts));
+}
+
+async function jsonBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
   const tail = new TailCheck();
   const separator = Buffer.from(',\n');
   const first = Buffer.from('\n');
@@ -101,7 +131,11 @@ export async function writeJson(source: Readable, dest: Writable, opts: WriteOpt
  * worksheet's part stream: exceljs's per-cell object model costs ~40 µs per 14-column row
  * (profiled), several times everything else. Tests read every file back with exceljs.
  */
-export async function writeXlsx(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+export function writeXlsx(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+  return streamInto(source, dest, () => xlsxBody(source, dest, opts));
+}
+
+async function xlsxBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: dest,
     useStyles: false,
