@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore } from '../../apps/ingest/src/storage/event-store';
+import { EventStore, InsertsStillRunningError } from '../../apps/ingest/src/storage/event-store';
 import { uid } from '../fixtures/events';
 import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
 import { TEST_ENV } from '../support/env';
@@ -29,7 +29,12 @@ describe('EventStore.awaitRunningInserts (real ClickHouse)', () => {
     expect(Date.now() - otherStarted).toBeLessThan(1_000);
     expect(finishedAt).toBe(0);
 
-    await store.awaitRunningInserts({ topic, partitions: [3, 4] }, 50);
+    // Bounded: past maxWaitMs it fails the attempt (the flusher's retry loop then heartbeats,
+    // honours a shutdown or lost partitions, and waits again).
+    await expect(store.awaitRunningInserts({ topic, partitions: [3] }, { maxWaitMs: 300 })).rejects.toBeInstanceOf(InsertsStillRunningError);
+    expect(finishedAt).toBe(0);
+
+    await store.awaitRunningInserts({ topic, partitions: [3, 4] }, { pollMs: 50 });
     const released = Date.now();
     await running;
     // Released only once ClickHouse no longer lists the query: at most one poll after it ended.

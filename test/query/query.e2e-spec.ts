@@ -144,6 +144,7 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     // Rate-limited routes: every answer carries the limit headers; a 429 adds Retry-After.
     expect(Object.keys(performance.responses['200'].headers)).toEqual(expect.arrayContaining(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']));
     expect(Object.keys(performance.responses['429'].headers)).toContain('Retry-After');
+    expect(performance.responses['401'].headers).toBeUndefined(); // the key is checked before the limit
     expect(performance.parameters.find((p: { name: string }) => p.name === 'include_details').schema.type).toBe('boolean');
     // Routes without a limit document no 429; the export request's period is the optional one.
     expect(paths['/v1/analytics/export/{export_id}'].get.responses['429']).toBeUndefined();

@@ -17,7 +17,10 @@ export function withRateLimitHeaders(document: OpenAPIObject): OpenAPIObject {
     for (const operation of Object.values(item)) {
       const responses = (operation as { responses?: Record<string, { headers?: Record<string, unknown> }> }).responses;
       if (!responses?.['429']) continue;
-      for (const response of Object.values(responses)) response.headers = { ...RATE_LIMIT_HEADERS, ...response.headers };
+      // Not on a 401: the key is checked before the limit, so there is nothing to count against.
+      for (const [status, response] of Object.entries(responses)) {
+        if (status !== '401') response.headers = { ...RATE_LIMIT_HEADERS, ...response.headers };
+      }
     }
   }
   return document;

@@ -97,15 +97,45 @@ describe('BatchFlusher', () => {
   it('stops retrying once a heartbeat says the group rebalances, rethrowing the kafkajs error and committing nothing', async () => {
     const rebalance = Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
     let inserts = 0;
+    let heartbeats = 0;
     const { deps, calls, parts } = fakes();
     deps.store.insert = async () => {
       inserts++;
       throw new Error('Timeout error.');
     };
-    const batch = parts().map((p) => ({ ...p, heartbeat: async () => Promise.reject(rebalance) }));
+    // The flush's first heartbeat is fine; the one after the failed insert reports the rebalance.
+    const batch = parts().map((p) => ({ ...p, heartbeat: async () => (heartbeats++ < 2 ? undefined : Promise.reject(rebalance)) }));
     await expect(new BatchFlusher(deps).flush(batch)).rejects.toBe(rebalance);
     expect(inserts).toBe(1); // no second insert for partitions that may have a new owner
     expect(calls).not.toContain('commit');
+  });
+
+  it('inserts nothing when the partitions are already lost as the flush starts', async () => {
+    const dropped = Object.assign(new Error('The coordinator is not aware of this member'), { type: 'UNKNOWN_MEMBER_ID' });
+    const { deps, calls, parts } = fakes();
+    const batch = parts().map((p) => ({ ...p, heartbeat: async () => Promise.reject(dropped) }));
+    await expect(new BatchFlusher(deps).flush(batch)).rejects.toBe(dropped);
+    expect(calls).toEqual([]);
+  });
+
+  it('does not insert when the keep-alive heartbeat hears of a rebalance while the dedup lookup waits', async () => {
+    jest.useFakeTimers();
+    try {
+      const dropped = Object.assign(new Error('generation is stale'), { type: 'ILLEGAL_GENERATION' });
+      let lost = false;
+      const { deps, calls, parts } = fakes();
+      deps.store.withoutStored = async (rows) => {
+        calls.push('dedup');
+        lost = true;
+        await jest.advanceTimersByTimeAsync(3_000); // a long wait: the keep-alive heartbeat fires
+        return { fresh: rows, inBatch: 0, stored: 0 };
+      };
+      const batch = parts().map((p) => ({ ...p, heartbeat: async () => (lost ? Promise.reject(dropped) : undefined) }));
+      await expect(new BatchFlusher(deps).flush(batch)).rejects.toBe(dropped);
+      expect(calls).toEqual(['dlq 1', 'dedup']); // no insert, no commit
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('signals the rows an earlier attempt or a crashed process already stored, not only the ones it inserted', async () => {

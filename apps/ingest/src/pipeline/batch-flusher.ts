@@ -75,17 +75,19 @@ export class BatchFlusher {
           }),
         ),
       );
-    const beforeRetry = async () => {
-      await heartbeat();
+    const assertMember = () => {
       if (membershipLost) throw membershipLost;
     };
+    const checks = { beforeAttempt: assertMember, beforeRetry: heartbeat };
     const keepAlive = setInterval(() => void heartbeat(), HEARTBEAT_EVERY_MS);
     let written: EventRow[] = [];
     try {
+      await heartbeat(); // kafkajs sends it only once its heartbeat interval has passed: usually free
       // Chunk by chunk, each retried on its own: a chunk already accepted is not sent again.
-      for (const chunk of deadLetterChunks(rejects)) await this.retry('dead_letter', beforeRetry, () => this.deps.deadLetters.publish(chunk));
-      await this.retry('clickhouse', beforeRetry, async () => {
+      for (const chunk of deadLetterChunks(rejects)) await this.retry('dead_letter', checks, () => this.deps.deadLetters.publish(chunk));
+      await this.retry('clickhouse', checks, async () => {
         const { fresh, inBatch, stored } = await this.deps.store.withoutStored(rows, source);
+        assertMember(); // the lookup may have waited long: are the partitions still ours?
         await this.deps.store.insert(fresh, source, this.deps.insertConcurrency);
         written = fresh;
         if (inBatch) ingestMetrics.duplicates.inc({ where: 'batch' }, inBatch);
@@ -110,10 +112,10 @@ export class BatchFlusher {
   };
 
   /**
-   * One commit attempt (kafkajs retries it internally). A failed commit only means redelivery,
-   * which the dedup lookup makes harmless, so it is logged, never retried in a loop: after a
-   * broker restart or a rebalance the old generation's commit can never succeed, and retrying
-   * it would hold the partitions' handlers forever.
+   * One commit attempt. A failed commit only means redelivery, which the dedup lookup makes
+   * harmless, so it is logged, never retried in a loop: after a broker restart or a rebalance the
+   * old generation's commit can never succeed, and retrying it would hold the partitions'
+   * handlers forever.
    */
   private async commit(parts: BatchPart[]): Promise<void> {
     try {
@@ -125,18 +127,27 @@ export class BatchFlusher {
     }
   }
 
-  /** Runs `attempt` until it succeeds; between attempts `beforeRetry` (heartbeat; throws to give up). */
-  private async retry(stage: string, beforeRetry: () => Promise<unknown>, attempt: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `attempt` until it succeeds. Before each attempt `beforeAttempt` may throw to give up
+   * (partitions lost); between attempts `beforeRetry` heartbeats.
+   */
+  private async retry(
+    stage: string,
+    checks: { beforeAttempt: () => void; beforeRetry: () => Promise<unknown> },
+    attempt: () => Promise<void>,
+  ): Promise<void> {
     const { initialMs, maxMs } = this.deps.backoff ?? { initialMs: 200, maxMs: 5_000 };
     for (let wait = initialMs; ; wait = Math.min(wait * 2, maxMs)) {
       if (this.aborted) throw new FlushAbortedError();
+      checks.beforeAttempt();
       try {
         await attempt();
         return;
       } catch (err) {
         ingestMetrics.flushRetries.inc({ stage });
         this.deps.log.warn({ stage, err: String(err), retryInMs: wait }, 'flush stage failed; retrying');
-        await beforeRetry();
+        await checks.beforeRetry();
+        checks.beforeAttempt(); // no point waiting out the backoff for partitions that are gone
         await sleep(wait, () => this.aborted);
       }
     }

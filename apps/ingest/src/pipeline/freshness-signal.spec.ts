@@ -53,4 +53,19 @@ describe('FreshnessSignal', () => {
     await timerRetry;
     expect(signal.pendingCount).toBe(1); // so v1 is signalled once more
   });
+
+  it('never lets an older bump clear a voucher dropped and marked anew (bumps finishing out of order)', async () => {
+    const { versions, calls } = manualVersions();
+    const signal = new FreshnessSignal(versions, () => undefined);
+    const first = signal.signal([row('v1')]); // bump 0 in flight
+    const retry = signal.signal(); // bump 1 in flight, same voucher
+    calls[1].settle(); // bump 1 lands first: v1 is signalled and dropped
+    await retry;
+    const again = signal.signal([row('v1')]); // newer rows for v1: bump 2, which fails
+    calls[2].settle(new Error('Redis down'));
+    await again;
+    calls[0].settle(); // the oldest bump lands last
+    await first;
+    expect(signal.pendingCount).toBe(1);
+  });
 });

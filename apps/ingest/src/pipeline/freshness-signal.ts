@@ -6,8 +6,9 @@ import type { EventRow } from '@app/contracts';
  * when Redis is down; the changed vouchers wait here and are signalled once Redis answers.
  */
 export class FreshnessSignal {
-  /** Changed vouchers not yet signalled, each with how often a flush has marked it so far. */
-  private readonly pending = new Map<string, { change: ChangedVoucher; marks: number }>();
+  /** Changed vouchers not yet signalled, each with the sequence number of its latest mark. */
+  private readonly pending = new Map<string, { change: ChangedVoucher; mark: number }>();
+  private marks = 0;
 
   constructor(
     private readonly versions: DataVersions,
@@ -25,18 +26,20 @@ export class FreshnessSignal {
       const key = `${row.account_id}\u0000${row.livemode}\u0000${row.voucher_id}`;
       if (marked.has(key)) continue;
       marked.add(key);
+      const mark = ++this.marks;
       const entry = this.pending.get(key);
-      if (entry) entry.marks++;
-      else this.pending.set(key, { change: { accountId: row.account_id, livemode: row.livemode === 1, voucherId: row.voucher_id || undefined }, marks: 1 });
+      if (entry) entry.mark = mark;
+      else this.pending.set(key, { change: { accountId: row.account_id, livemode: row.livemode === 1, voucherId: row.voucher_id || undefined }, mark });
     }
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.entries()].map(([key, { change, marks }]) => ({ key, change, marks }));
+    const batch = [...this.pending.entries()].map(([key, { change, mark }]) => ({ key, change, mark }));
     try {
       await this.versions.bump(batch.map((b) => b.change));
       // A voucher marked again while this bump was in flight (a newer flush, whose own bump may
       // have failed) stays pending: this bump may have reached Redis before that flush's rows
-      // were stored, and answers cached in between would then outlive them.
-      for (const { key, marks } of batch) if (this.pending.get(key)?.marks === marks) this.pending.delete(key);
+      // were stored, and answers cached in between would then outlive them. Marks are numbered
+      // across the process, so a voucher dropped and marked anew never matches an older bump.
+      for (const { key, mark } of batch) if (this.pending.get(key)?.mark === mark) this.pending.delete(key);
     } catch (err) {
       this.onError(err, this.pending.size);
     }

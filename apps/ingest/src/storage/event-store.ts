@@ -24,6 +24,12 @@ export function writesAnyOf(queryId: string, source: InsertSource): boolean {
   return partitions.split('.').some((p) => source.partitions.includes(Number(p)));
 }
 
+export class InsertsStillRunningError extends Error {
+  constructor(queryIds: string[]) {
+    super(`inserts of the same partitions still running in ClickHouse: ${queryIds.join(', ')}`);
+  }
+}
+
 /** Reads and writes the raw events table; the rollups follow through materialized views. */
 export class EventStore {
   private readonly db: string;
@@ -115,7 +121,8 @@ export class EventStore {
    * system.processes lists the queries of the server answering; in cluster mode every ingest
    * replica must insert through the same node for this to see them all (docs/operations.md).
    */
-  async awaitRunningInserts(source: InsertSource, pollMs = 200): Promise<void> {
+  async awaitRunningInserts(source: InsertSource, { pollMs = 200, maxWaitMs = 30_000 } = {}): Promise<void> {
+    const giveUpAt = Date.now() + maxWaitMs;
     for (;;) {
       const result = await this.clickhouse.query({
         query: `SELECT query_id FROM system.processes WHERE query_id LIKE '${INSERT_QUERY_ID}:%'`,
@@ -123,6 +130,10 @@ export class EventStore {
       });
       const running = (await result.json<{ query_id: string }>()).filter((r) => writesAnyOf(r.query_id, source));
       if (running.length === 0) return;
+      // Bounded, so the caller's retry loop gets its turn (heartbeat, shutdown, lost partitions)
+      // and tries again: an insert whose client vanished mid-body stays listed until ClickHouse's
+      // receive timeout, and waiting on it here would hold a SIGTERM past its drain timeout.
+      if (Date.now() >= giveUpAt) throw new InsertsStillRunningError(running.map((r) => r.query_id));
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
