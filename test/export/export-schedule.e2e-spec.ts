@@ -49,6 +49,9 @@ describe('scheduled exports and signed webhooks (real Redis, BullMQ job schedule
       WEBHOOK_BACKOFF_MS: '200',
       // The receiver listens on 127.0.0.1; by default webhooks may only reach public addresses.
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      // The suite's schedules tick every 2 s; the cap is reached by the secrets test's three.
+      EXPORT_SCHEDULE_MIN_INTERVAL_SECONDS: '2',
+      EXPORT_SCHEDULES_PER_ACCOUNT: '3',
     };
     [query, worker] = await Promise.all([startApp('query', env), startApp('export-worker', env)]);
     api = new Api(query.port, key);
@@ -104,6 +107,15 @@ describe('scheduled exports and signed webhooks (real Redis, BullMQ job schedule
 
     // Schedules CRUD, tenant-scoped; deleting stops further runs.
     expect((await api.get('/v1/analytics/export/schedules')).body.data.map((s: { schedule_id: string }) => s.schedule_id)).toEqual([scheduleId]);
+    // An export without a zone of its own takes the schedule's (its windows and days are read there).
+    const berlin = await api.post('/v1/analytics/export/schedules', {
+      name: 'monthly',
+      cron: '0 0 1 * *',
+      timezone: 'Europe/Berlin',
+      export: { voucher_ids: [data.v1], metrics: ['uses'], format: 'csv', time_period: 'previous_month' },
+    });
+    expect([berlin.status, berlin.body.export.timezone]).toEqual([201, 'Europe/Berlin']);
+    expect((await api.request('DELETE', `/v1/analytics/export/schedules/${berlin.body.schedule_id}`)).status).toBe(204);
     const read = (await api.get(`/v1/analytics/export/schedules/${scheduleId}`)).body;
     expect(read.next_run_at).toEqual(expect.any(String));
     expect(read.webhook_secret).toBe(scheduleSecret);
@@ -126,6 +138,9 @@ describe('scheduled exports and signed webhooks (real Redis, BullMQ job schedule
     expect(hooked2.webhook_secret).toMatch(/^whsec_[0-9a-f]{64}$/);
     expect(hooked2.webhook_secret).not.toBe(hooked.webhook_secret);
     expect(plain).not.toHaveProperty('webhook_secret');
+    // Each run is a full export: schedules are capped per account, and so is how often they run.
+    const fourth = await api.post('/v1/analytics/export/schedules', base);
+    expect([fourth.status, fourth.body.error.details.parameter]).toEqual([400, 'schedule']);
     for (const s of [hooked, hooked2, plain]) expect((await api.request('DELETE', `/v1/analytics/export/schedules/${s.schedule_id}`)).status).toBe(204);
   });
 
@@ -135,6 +150,10 @@ describe('scheduled exports and signed webhooks (real Redis, BullMQ job schedule
     expect([badCron.status, badCron.body.error.details.parameter]).toEqual([400, 'cron']);
     const badCron2 = await api.post('/v1/analytics/export/schedules', { ...base, cron: '99 * * * *' }, otherKey);
     expect([badCron2.status, badCron2.body.error.details?.parameter]).toEqual([400, 'cron']);
+    for (const tooOften of ['* * * * * *', '0,1 * * * * *']) {
+      const res = await api.post('/v1/analytics/export/schedules', { ...base, cron: tooOften }, otherKey);
+      expect([res.status, res.body.error.details?.parameter, res.body.error.message]).toEqual([400, 'cron', 'cron: runs more often than once every 2 seconds']);
+    }
     const badWindow = await api.post('/v1/analytics/export/schedules', { ...base, export: { ...base.export, time_period: 'last_year' } }, otherKey);
     expect([badWindow.status, badWindow.body.error.details.parameter]).toEqual([400, 'export.time_period']);
     const badHook = await api.post('/v1/analytics/export/schedules', { ...base, webhook_url: 'ftp://x' }, otherKey);

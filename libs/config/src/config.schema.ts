@@ -108,6 +108,10 @@ export const configSchema = z.object({
   WEBHOOK_TIMEOUT_MS: int(5_000, 100),
   /** Let webhooks reach loopback and private addresses (local development and tests only). */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool(false),
+  /** Shortest time between two runs of one schedule: each run is a full export (tests use 1). */
+  EXPORT_SCHEDULE_MIN_INTERVAL_SECONDS: int(900, 1),
+  /** Schedules one account (and mode) may hold. */
+  EXPORT_SCHEDULES_PER_ACCOUNT: int(50, 1),
   /** Fault injection for tests only: pause this long after each chunk written (makes exports slow). */
   EXPORT_FAULT_CHUNK_DELAY_MS: int(0, 0),
 });

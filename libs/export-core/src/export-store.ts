@@ -110,6 +110,10 @@ export class ExportStore {
     return raw ? (JSON.parse(raw) as ScheduleRecord) : null;
   }
 
+  async countSchedules(account: string, livemode: boolean): Promise<number> {
+    return this.redis.zcard(this.scheduleIndex(account, livemode));
+  }
+
   async listSchedules(account: string, livemode: boolean): Promise<ScheduleRecord[]> {
     const ids = await this.redis.zrevrange(this.scheduleIndex(account, livemode), 0, -1);
     const all = await Promise.all(ids.map((id) => this.getSchedule(id)));

@@ -9,12 +9,25 @@ import { ScheduleNotFoundError } from './export.errors';
 import { EXPORT_QUEUE } from './export.providers';
 import { ExportService, storeCall } from './export.service';
 
-/** Checked with the parser BullMQ itself uses (same version), before anything is stored. */
-function assertCron(cron: string, tz: string): void {
+/** Runs looked at when measuring how often a cron fires (irregular ones like `0,1 * * * *` too). */
+const RUNS_CHECKED = 60;
+
+/**
+ * Checked with the parser BullMQ itself uses (same version), before anything is stored. Each run
+ * is a full export, so a schedule may not run more often than `minIntervalSeconds`: otherwise one
+ * `* * * * * *` schedule would make 86,400 exports a day past the export creation limit.
+ */
+function assertCron(cron: string, tz: string, minIntervalSeconds: number): void {
+  let runs: number[];
   try {
-    CronExpressionParser.parse(cron, { tz });
+    const expression = CronExpressionParser.parse(cron, { tz, currentDate: new Date() });
+    runs = Array.from({ length: RUNS_CHECKED }, () => expression.next().getTime());
   } catch {
     throw new ValidationError('cron', 'is not a valid cron expression');
+  }
+  const shortestGapMs = Math.min(...runs.slice(1).map((t, i) => t - runs[i]));
+  if (shortestGapMs < minIntervalSeconds * 1000) {
+    throw new ValidationError('cron', `runs more often than once every ${minIntervalSeconds} seconds`);
   }
 }
 
@@ -30,12 +43,19 @@ export class ExportScheduleService {
 
   async create(tenant: Tenant, body: CreateScheduleDto): Promise<ScheduleDto> {
     const timezone = parseTimeZone(body.timezone);
-    assertCron(body.cron, timezone);
+    assertCron(body.cron, timezone, this.config.EXPORT_SCHEDULE_MIN_INTERVAL_SECONDS);
+    const existing = await storeCall(() => this.store.countSchedules(tenant.accountId, tenant.livemode));
+    if (existing >= this.config.EXPORT_SCHEDULES_PER_ACCOUNT) {
+      throw new ValidationError('schedule', `at most ${this.config.EXPORT_SCHEDULES_PER_ACCOUNT} schedules per account; delete one first`);
+    }
     // Literal private hosts are refused here; names are checked again at each delivery's lookup.
     const webhookProblem = body.webhook_url ? webhookUrlProblem(body.webhook_url, this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) : undefined;
     if (webhookProblem) throw new ValidationError('webhook_url', webhookProblem);
     const { time_period: window, ...exportBody } = body.export;
-    const spec = await this.exports.resolveSpec(tenant, exportBody, false);
+    // An export without its own zone takes the schedule's: "previous_month" for a Berlin schedule
+    // ticking at 00:00 on the 1st (23:00 UTC the day before) is the Berlin month just ended, and
+    // its days are Berlin days.
+    const spec = await this.exports.resolveSpec(tenant, { ...exportBody, timezone: exportBody.timezone ?? timezone }, false);
     const schedule: ScheduleRecord = {
       schedule_id: newScheduleId(),
       account_id: tenant.accountId,
