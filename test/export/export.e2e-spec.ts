@@ -150,6 +150,18 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
     for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+@]/);
   });
 
+  it('covers the period to the millisecond, as the analytics API does', async () => {
+    // o1's validation is at 09:00:00.250. An end of 09:00:00Z includes up to .000 in the API (and
+    // now here); a start at .300 leaves it out. The export used to take whole seconds at both ends.
+    const ids = async (start: string, end: string) => {
+      const { file } = await exportAndDownload({ ...request('csv', { granularity: 'event' }), voucher_ids: [data.v1], time_period: { start, end } }, keyA2);
+      return (parse(file.raw, { columns: true }) as Array<Record<string, string>>).map((r) => `${r.order_id} ${r.type}`).sort();
+    };
+    expect(await ids('2024-03-01T08:00:00Z', '2024-03-01T09:00:00.250Z')).toEqual(['o1 voucher.validated']);
+    expect(await ids('2024-03-01T08:00:00Z', '2024-03-01T09:00:00Z')).toEqual([]);
+    expect(await ids('2024-03-01T09:00:00.300Z', '2024-03-01T09:02:00Z')).toEqual(['o1 voucher.redeemed']);
+  });
+
   it('event granularity in XLSX: text cells neutralised, amounts numeric, no formulas', async () => {
     const { file, done } = await exportAndDownload(request('xlsx', { granularity: 'event' }), keyA2);
     const wb = new ExcelJS.Workbook();

@@ -46,7 +46,13 @@ export interface ExportSpec {
   timezone: string;
   /** Optional: without it each voucher's rows use its dominant currency (as the query API does). */
   currency?: string;
+  /** As shown to clients: whole seconds, the end inclusive (`…23:59:59Z`). */
   time_period: { start: string; end: string };
+  /**
+   * The period the rows cover, exact to the millisecond as the analytics API resolves it (end
+   * exclusive). Records made before it existed lack it; readers then take the shown seconds.
+   */
+  period_ms?: { start: number; end: number };
 }
 
 export interface WebhookOutcome {

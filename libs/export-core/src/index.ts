@@ -4,7 +4,7 @@ export { LocalDirStorage, type ExportStorage, type StorageWriter } from './stora
 export { signDownloadToken, verifyDownloadToken, type TokenCheck } from './download-token';
 export { scheduleWebhookSecret, signWebhook, verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature';
 export { toStatusBody, humanFileSize, downloadUrl, type ExportStatusBody, type DownloadLinkOptions } from './status-body';
-export { bucketDates, resolveRelativeWindow, isoSeconds } from './time-window';
+export { bucketDates, exportPeriod, periodMs, resolveRelativeWindow, isoSeconds } from './time-window';
 export { exportQueueOptions, createRedis, EXPORT_QUEUE_PREFIX, type QueueConfig } from './queue';
 export { buildExportRecord, enqueueExport, newExportId, newScheduleId, submitExport } from './new-export';
 export { isPublicAddress, postWebhook, webhookUrlProblem, WebhookTargetRefused } from './webhook-target';

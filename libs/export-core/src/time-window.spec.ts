@@ -1,5 +1,5 @@
 import { localDate, startOfLocalDay } from '@app/time';
-import { bucketDates, resolveRelativeWindow } from './time-window';
+import { bucketDates, exportPeriod, periodMs, resolveRelativeWindow } from './time-window';
 
 describe('export time windows', () => {
   it('finds local dates and midnights across time zones', () => {
@@ -23,11 +23,26 @@ describe('export time windows', () => {
 
   it('resolves relative schedule windows', () => {
     const now = Date.parse('2024-03-15T10:00:00Z');
-    expect(resolveRelativeWindow('last_7_days', 'UTC', now)).toEqual({ start: '2024-03-08T10:00:00Z', end: '2024-03-15T10:00:00Z' });
-    expect(resolveRelativeWindow('previous_month', 'UTC', now)).toEqual({ start: '2024-02-01T00:00:00Z', end: '2024-02-29T23:59:59Z' });
-    expect(resolveRelativeWindow('previous_month', 'Europe/Paris', now)).toEqual({
+    expect(resolveRelativeWindow('last_7_days', 'UTC', now)).toEqual({
+      time_period: { start: '2024-03-08T10:00:00Z', end: '2024-03-15T10:00:00Z' },
+      period_ms: { start: now - 7 * 86_400_000, end: now + 1 },
+    });
+    expect(resolveRelativeWindow('previous_month', 'UTC', now)).toEqual({
+      time_period: { start: '2024-02-01T00:00:00Z', end: '2024-02-29T23:59:59Z' },
+      period_ms: { start: Date.parse('2024-02-01T00:00:00Z'), end: Date.parse('2024-03-01T00:00:00Z') },
+    });
+    expect(resolveRelativeWindow('previous_month', 'Europe/Paris', now).time_period).toEqual({
       start: '2024-01-31T23:00:00Z',
       end: '2024-02-29T22:59:59Z',
     });
+  });
+
+  it('covers an export to the millisecond, as the analytics API does; records from before take whole seconds', () => {
+    // end_date=2024-03-20T23:59:59Z includes up to .000 in the API: the export must not take the whole second.
+    const end = Date.parse('2024-03-20T23:59:59Z') + 1;
+    const { time_period, period_ms } = exportPeriod(Date.parse('2024-03-01T00:00:00.500Z'), end);
+    expect(time_period).toEqual({ start: '2024-03-01T00:00:00Z', end: '2024-03-20T23:59:59Z' });
+    expect(periodMs({ time_period, period_ms })).toEqual({ start: Date.parse('2024-03-01T00:00:00.500Z'), end });
+    expect(periodMs({ time_period })).toEqual({ start: Date.parse('2024-03-01T00:00:00Z'), end: Date.parse('2024-03-21T00:00:00Z') });
   });
 });

@@ -50,7 +50,7 @@ export class ExportMaintenance {
     const exportId = `export_${createHash('sha256').update(String(job.id)).digest('hex').slice(0, 16)}`;
     const { time_period, ...rest } = schedule.export;
     const record = buildExportRecord(
-      { ...rest, time_period: resolveRelativeWindow(time_period, rest.timezone) },
+      { ...rest, ...resolveRelativeWindow(time_period, rest.timezone) },
       { account_id: schedule.account_id, livemode: schedule.livemode },
       { export_id: exportId, schedule_id: schedule.schedule_id, webhook_url: schedule.webhook_url },
     );

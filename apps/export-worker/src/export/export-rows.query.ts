@@ -1,5 +1,5 @@
 import { sqlNumber, sqlString, sqlStringList, type ClickHouseClient } from '@app/clickhouse';
-import { bucketDates, type ExportMetric, type ExportRecord } from '@app/export-core';
+import { bucketDates, periodMs, type ExportMetric, type ExportRecord } from '@app/export-core';
 import type { Readable } from 'node:stream';
 
 /** Columns of event-granularity rows, in file order (documented in docs/exports.md). */
@@ -72,13 +72,17 @@ export class ExportRowsQuery {
    * streamed afterwards see the same events even while new ones land.
    */
   private scope(r: ExportRecord, snapshotSec: number): string {
+    const period = periodMs(r);
     return [
       `ingested_at < toDateTime(${sqlNumber(snapshotSec)})`,
       `account_id = ${sqlString(r.account_id)}`,
       `livemode = ${r.livemode ? 1 : 0}`,
       `voucher_id IN (${sqlStringList(r.voucher_ids)})`,
-      `time >= toDateTime(${sqlNumber(Math.floor(Date.parse(r.time_period.start) / 1000))})`,
-      `time <= toDateTime(${sqlNumber(Math.floor(Date.parse(r.time_period.end) / 1000))})`,
+      // To the millisecond, as the analytics API counts (the shown period is in whole seconds).
+      `time >= toDateTime(${sqlNumber(Math.floor(period.start / 1000))})`,
+      `time <= toDateTime(${sqlNumber(Math.floor((period.end - 1) / 1000))})`,
+      `(toUInt64(time) * 1000 + time_ms) >= ${sqlNumber(period.start)}`,
+      `(toUInt64(time) * 1000 + time_ms) < ${sqlNumber(period.end)}`,
     ].join(' AND ');
   }
 
@@ -108,7 +112,7 @@ export class ExportRowsQuery {
   /** Rows the export will have, counted before anything is generated (for max_records). */
   async countRows(r: ExportRecord, vouchers: VoucherMeta[], snapshotSec: number): Promise<number> {
     if (r.granularity !== 'event') {
-      return vouchers.length * bucketDates(Date.parse(r.time_period.start), Date.parse(r.time_period.end), r.timezone, r.granularity).length;
+      return vouchers.length * bucketDates(periodMs(r).start, periodMs(r).end - 1, r.timezone, r.granularity).length;
     }
     const [row] = await this.json<{ n: string }>(`SELECT count() AS n FROM voucher_events WHERE ${this.scope(r, snapshotSec)}`);
     return Number(row.n);
@@ -148,7 +152,7 @@ export class ExportRowsQuery {
     const granularity = r.granularity;
     const tz = sqlString(r.timezone);
     const bucketExpr = { day: `toDate(time, ${tz})`, week: `toMonday(toDate(time, ${tz}))`, month: `toStartOfMonth(toDate(time, ${tz}))` }[granularity];
-    const dates = bucketDates(Date.parse(r.time_period.start), Date.parse(r.time_period.end), r.timezone, granularity);
+    const dates = bucketDates(periodMs(r).start, periodMs(r).end - 1, r.timezone, granularity);
     const grid = vouchers.map((v) => `tuple(${sqlString(v.voucher_id)}, ${sqlString(v.code)}, ${sqlString(v.currency)})`).join(', ');
     const metrics = r.metrics.map((m) => `${METRIC_SQL[m]} AS ${m}`);
     return `SELECT ${text('voucher_id', 'voucher_id')}, ${text('code', 'code')}, ${text('currency', 'currency')}, toString(bucket) AS date${metrics.length ? ', ' : ''}${metrics.join(', ')}

@@ -8,6 +8,7 @@ import {
   CONTENT_TYPES,
   submitExport,
   exportFileName,
+  exportPeriod,
   ExportStore,
   toStatusBody,
   verifyDownloadToken,
@@ -16,7 +17,7 @@ import {
   type ExportStatusBody,
   type ExportStorage,
 } from '@app/export-core';
-import { ApiError, ClickHouseReader, VoucherNotFoundError, resolveTimeRange, timePeriod, ValidationError, type Tenant } from '../common';
+import { ApiError, ClickHouseReader, VoucherNotFoundError, resolveTimeRange, ValidationError, type Tenant } from '../common';
 import type { CreateExportDto, ExportCreatedDto, ExportListDto } from './export.dto';
 import {
   ExportExpiredError,
@@ -71,12 +72,13 @@ export class ExportService implements OnModuleDestroy {
 
   /** Shared by POST /export and schedule creation: defaults, time period (≤ 90 days), voucher existence. */
   async resolveSpec(tenant: Tenant, body: Omit<CreateExportDto, 'time_period'> & { time_period?: CreateExportDto['time_period'] }, checkPeriod = true): Promise<ExportSpec> {
-    let period = { start: '', end: '' };
+    let period: Pick<ExportSpec, 'time_period' | 'period_ms'> = { time_period: { start: '', end: '' } };
     let timezone: string;
     try {
       const range = resolveTimeRange({ start_date: body.time_period?.start, end_date: body.time_period?.end, timezone: body.timezone });
       timezone = range.timeZone;
-      if (checkPeriod) period = timePeriod(range);
+      // Shown in whole seconds, covered to the millisecond: the same events as the analytics API.
+      if (checkPeriod) period = exportPeriod(range.startMs, range.endMs);
     } catch (err) {
       // The shared parser names query parameters; the export body calls them time_period.start/end.
       if (err instanceof ValidationError && typeof err.details?.parameter === 'string') {
@@ -93,7 +95,7 @@ export class ExportService implements OnModuleDestroy {
       granularity: body.granularity ?? 'day',
       timezone,
       ...(body.currency ? { currency: body.currency } : {}),
-      time_period: period,
+      ...period,
     };
   }
 
