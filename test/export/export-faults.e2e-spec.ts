@@ -55,6 +55,11 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
     const download = await api.get(`/v1/analytics/export/${id}/download`);
     expect(download.status).toBe(410);
     expect(download.body.error.code).toBe('EXPORT_EXPIRED');
+    // The download_url handed out while it was completed: its token expired with the export, and
+    // the answer is the export's 410, not a 401 about the link.
+    const link = new URL(completed.download_url);
+    const viaLink = await api.request('GET', `${link.pathname}${link.search}`, undefined, '');
+    expect([viaLink.status, viaLink.body.error.code]).toEqual([410, 'EXPORT_EXPIRED']);
   });
 
   it('a worker SIGKILLed mid-export leaves the job to another worker; the export completes exactly once', async () => {

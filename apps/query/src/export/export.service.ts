@@ -127,9 +127,14 @@ export class ExportService implements OnModuleDestroy {
     let record: ExportRecord;
     if (access.token !== undefined) {
       const check = verifyDownloadToken(exportId, access.token, this.config.DOWNLOAD_SIGNING_KEY);
-      if (check !== 'valid') throw new InvalidDownloadTokenError(check === 'expired');
+      if (check === 'invalid') throw new InvalidDownloadTokenError(false);
       const found = await storeCall(() => this.store.get(exportId));
       if (!found) throw new ExportNotFoundError();
+      // An authentic link past its time: if the export itself has expired, say so (410, as the
+      // docs promise); a link never outlives its export, so an expired export's link always
+      // lands here. Otherwise only the link is stale: 401, fetch the status for a fresh one.
+      const exportExpired = found.status === 'expired' || (found.expires_at !== undefined && Date.parse(found.expires_at) <= Date.now());
+      if (check === 'expired' && !exportExpired) throw new InvalidDownloadTokenError(true);
       record = found;
     } else {
       record = await this.owned(access.tenant!, exportId);
