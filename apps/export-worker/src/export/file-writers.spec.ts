@@ -27,6 +27,12 @@ describe('writeJson', () => {
     expect(seen).toBe(expected.length);
   });
 
+  it('keeps a last row whose text quotes a ClickHouse error message', async () => {
+    const chunks = [Buffer.from('{"reason":"Code: 1. DB::Exception raised by the POS"}\n')];
+    const out = await collect((dest) => writeJson(Readable.from(chunks), dest, { columns: ['reason'], onRows: () => undefined }));
+    expect(JSON.parse(out.toString('utf8'))).toEqual([{ reason: 'Code: 1. DB::Exception raised by the POS' }]);
+  });
+
   it('fails when ClickHouse appended an error to the stream', async () => {
     const chunks = [Buffer.from('{"a":1}\nCode: 241, e.displayText() = DB::Exception: Memory limit exceeded')];
     await expect(collect((dest) => writeJson(Readable.from(chunks), dest, { columns: ['a'], onRows: () => undefined }))).rejects.toThrow(

@@ -11,7 +11,12 @@ export interface WriteOptions {
 }
 
 const NEWLINE = 0x0a;
-const CLICKHOUSE_ERROR = /Code: \d+(, e\.displayText\(\) = |\. )DB::Exception/;
+/**
+ * ClickHouse's appended error starts a line of its own; a row's line starts with `"`, `{` or
+ * `<row`, so a cell that merely quotes such a message ("Code: 1. DB::Exception raised by the
+ * POS") is data, not a failure (it used to fail the export on every attempt).
+ */
+const CLICKHOUSE_ERROR = /(^|\n)Code: \d+(, e\.displayText\(\) = |\. )DB::Exception/;
 
 async function write(dest: Writable, data: Buffer | string): Promise<void> {
   if (!dest.write(data)) await once(dest, 'drain');
