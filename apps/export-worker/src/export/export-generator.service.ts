@@ -34,7 +34,13 @@ export class ExportGenerator {
     // Redis lost the record (restart without persistence): nothing to report to, so fail the job
     // without retrying rather than writing a file nobody can find.
     if (!record) throw new UnrecoverableError(`export ${exportId} has no metadata (was Redis reset?)`);
-    if (TERMINAL.has(record.status)) return; // a redelivered job of an export that already finished
+    if (TERMINAL.has(record.status)) {
+      // A redelivered job of an export that already finished. If the worker died right after
+      // recording the outcome, the expiry and the webhook were never arranged; both are
+      // idempotent (a sorted-set entry, a job id per export), so arrange any that is missing.
+      await this.arrangeAfterOutcome(record);
+      return;
+    }
     await this.store.transition(exportId, ['queued', 'processing'], { status: 'processing', started_at: new Date().toISOString() });
 
     const started = Date.now();
@@ -101,6 +107,12 @@ export class ExportGenerator {
     exportSeconds.observe({ format: record.format }, (completedAt - started) / 1000);
     this.log.log(`export ${exportId} completed: ${requested} rows, ${size} bytes in ${completedAt - started} ms`);
     await this.webhooks.enqueue(exportId);
+  }
+
+  private async arrangeAfterOutcome(record: ExportRecord): Promise<void> {
+    if (record.status === 'completed' && record.expires_at) await this.store.scheduleExpiry(record.export_id, Date.parse(record.expires_at));
+    // `webhook` is set when its delivery is enqueued: absent means it never was.
+    if ((record.status === 'completed' || record.status === 'failed') && !record.webhook) await this.webhooks.enqueue(record.export_id);
   }
 
   /** Marks the export failed with the EXPORT_FAILED body (from the last attempt or a limit). */
