@@ -274,13 +274,18 @@ describe('exports: formats, errors, signed downloads (real Redis, ClickHouse, Bu
     const page1 = await api.get('/v1/analytics/exports?limit=2');
     expect(page1.status).toBe(200);
     expect(page1.body.data).toHaveLength(2);
-    expect(page1.body.pagination).toMatchObject({ limit: 2, has_more: true, next_cursor: '2' });
+    expect(page1.body.pagination).toMatchObject({ limit: 2, has_more: true, next_cursor: expect.stringMatching(/^\d+\.export_[0-9a-f]{16}$/) });
+    // An export created between two page reads (as schedules do) must not repeat an item on the next page.
+    const between = await api.post('/v1/analytics/export', request('csv'), keyA2);
+    expect(between.status).toBe(202);
     const page2 = await api.get(`/v1/analytics/exports?limit=2&cursor=${page1.body.pagination.next_cursor}`);
     const all = [...page1.body.data, ...page2.body.data];
+    expect(all.map((e: { export_id: string }) => e.export_id)).not.toContain(between.body.export_id);
     const created = all.map((e: { created_at: string }) => e.created_at);
     expect([...created].sort().reverse()).toEqual(created);
     expect(new Set(all.map((e: { export_id: string }) => e.export_id)).size).toBe(all.length);
     expect((await api.get('/v1/analytics/exports?limit=0')).body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { parameter: 'limit' } });
+    expect((await api.get('/v1/analytics/exports?cursor=2')).body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { parameter: 'cursor' } });
   });
 
   it('answers the documented errors: VOUCHER_NOT_FOUND with found/not_found, INVALID_TIME_PERIOD, VALIDATION_ERROR naming the field', async () => {

@@ -78,9 +78,31 @@ export class ExportStore {
   }
 
   /** Newest first. */
-  async list(account: string, livemode: boolean, offset: number, limit: number): Promise<{ items: ExportRecord[]; total: number }> {
+  /**
+   * Newest first (created_at, then export id, both descending), from just after `after` (the last
+   * item of the previous page). A position, not an offset: exports created meanwhile (schedules
+   * do so all the time) never push an item already seen onto the next page.
+   */
+  async list(
+    account: string,
+    livemode: boolean,
+    after: { createdMs: number; exportId: string } | undefined,
+    limit: number,
+  ): Promise<{ items: ExportRecord[]; total: number }> {
     const index = this.index(account, livemode);
-    const [ids, total] = await Promise.all([this.redis.zrevrange(index, offset, offset + limit - 1), this.redis.zcard(index)]);
+    const total = await this.redis.zcard(index);
+    let ids: string[];
+    if (after) {
+      // Members sharing the cursor's millisecond come back in reverse id order too; skip those
+      // not strictly after the cursor, so fetch that many more.
+      const ties = await this.redis.zcount(index, after.createdMs, after.createdMs);
+      const page = await this.redis.zrevrangebyscore(index, after.createdMs, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + ties);
+      const rows: Array<{ id: string; score: number }> = [];
+      for (let i = 0; i < page.length; i += 2) rows.push({ id: page[i], score: Number(page[i + 1]) });
+      ids = rows.filter((r) => r.score < after.createdMs || r.id < after.exportId).slice(0, limit).map((r) => r.id);
+    } else {
+      ids = await this.redis.zrevrange(index, 0, limit - 1);
+    }
     const records = await Promise.all(ids.map((id) => this.get(id)));
     return { items: records.filter((r): r is ExportRecord => r !== null), total };
   }

@@ -155,7 +155,7 @@ export class ListExportsQueryDto {
 
   @ApiPropertyOptional({ description: 'Opaque `next_cursor` of the previous page.' })
   @IsOptional()
-  @Matches(/^[0-9]{1,9}$/, { message: 'must be a next_cursor value from a previous page' })
+  @Matches(/^[0-9]{1,15}\.export_[0-9a-f]{16}$/, { message: 'must be a next_cursor value from a previous page' })
   cursor?: string;
 }
 

@@ -115,11 +115,15 @@ export class ExportService implements OnModuleDestroy {
     return this.body(await this.owned(tenant, exportId));
   }
 
+  /** Cursor `<created_at ms>.<export_id>`: the position of the previous page's last item. */
   async list(tenant: Tenant, limit = 20, cursor?: string): Promise<ExportListDto> {
-    const offset = cursor ? Number(cursor) : 0;
-    const { items, total } = await storeCall(() => this.store.list(tenant.accountId, tenant.livemode, offset, limit));
-    const next = offset + limit < total ? String(offset + limit) : null;
-    return { data: items.map((r) => this.body(r)), pagination: { limit, next_cursor: next, has_more: next !== null, total } };
+    const after = cursor ? { createdMs: Number(cursor.slice(0, cursor.indexOf('.'))), exportId: cursor.slice(cursor.indexOf('.') + 1) } : undefined;
+    // The index is scored by created_at: the last item's own fields are its position.
+    const { items, total } = await storeCall(() => this.store.list(tenant.accountId, tenant.livemode, after, limit + 1));
+    const page = items.slice(0, limit);
+    const lastShown = page.at(-1);
+    const next = items.length > limit && lastShown ? `${Date.parse(lastShown.created_at)}.${lastShown.export_id}` : null;
+    return { data: page.map((r) => this.body(r)), pagination: { limit, next_cursor: next, has_more: next !== null, total } };
   }
 
   /** With a token the link alone authorises (it names one export); without one the caller's key must own it. */
