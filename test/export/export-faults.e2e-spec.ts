@@ -45,7 +45,10 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
     note((await api.get(`/v1/analytics/export/${id}`)).body.status); // no worker yet: queued
     await start('export-worker', env);
     const completed = await api.waitFor(id, (s) => (note(s), s === 'completed'));
-    const file = join(env.EXPORT_DIR, `export_${id.slice(7)}.csv`);
+    // One stored file per export, named per generation attempt.
+    const stored = readdirSync(env.EXPORT_DIR).filter((n) => n.startsWith(`export_${id.slice(7)}.`));
+    expect(stored).toEqual([expect.stringMatching(/\.[0-9a-f]{8}\.csv$/)]);
+    const file = join(env.EXPORT_DIR, stored[0]);
     expect(existsSync(file)).toBe(true);
     expect(Date.parse(completed.expires_at) - Date.parse(completed.completed_at)).toBe(4_000);
     const expired = await api.waitFor(id, (s) => (note(s), s === 'expired'), 20_000);
@@ -78,8 +81,9 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
     const rescuer = await start('export-worker', env);
     const done = await api.waitFor(id, (s) => s === 'completed' || s === 'failed', 30_000);
     expect(done.status).toBe('completed');
-    expect(readdirSync(env.EXPORT_DIR)).toEqual([`export_${id.slice(7)}.csv`]);
-    const rows = parse(readFileSync(join(env.EXPORT_DIR, `export_${id.slice(7)}.csv`)), { columns: true }) as unknown[];
+    const files = readdirSync(env.EXPORT_DIR);
+    expect(files).toEqual([expect.stringMatching(new RegExp(`^export_${id.slice(7)}\\.[0-9a-f]{8}\\.csv$`))]);
+    const rows = parse(readFileSync(join(env.EXPORT_DIR, files[0])), { columns: true }) as unknown[];
     expect(rows).toHaveLength(done.record_count);
     expect(done.record_count).toBe(data.events.filter((e) => e.data.livemode === false && e.time < '2024-03-04').length);
     expect(await redis.hget(`va:export:${id}`, 'completions')).toBe('1');

@@ -126,6 +126,22 @@ export interface WebhookJobData {
 
 export const FILE_EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', xlsx: 'xlsx' };
 
+/** The name a client's download is saved under (Content-Disposition). */
 export function exportFileName(exportId: string, format: ExportFormat): string {
   return `export_${exportId.replace(/^export_/, '')}.${FILE_EXTENSIONS[format]}`;
+}
+
+/**
+ * The stored file of one generation attempt. Each attempt writes its own name and the record
+ * names the one whose completion won: two racing attempts (a stalled job re-run while the
+ * original still runs) used to rename onto one name, so the file served could be the loser's
+ * while the record held the winner's row count and size.
+ */
+export function exportFileKey(exportId: string, format: ExportFormat, attempt: string): string {
+  return `${exportFilePrefix(exportId)}.${attempt}.${FILE_EXTENSIONS[format]}`;
+}
+
+/** What every stored file (and partial) of one export starts with. */
+export function exportFilePrefix(exportId: string): string {
+  return `export_${exportId.replace(/^export_/, '')}`;
 }

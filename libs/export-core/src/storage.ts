@@ -18,8 +18,8 @@ export interface ExportStorage {
   createWriter(key: string): Promise<StorageWriter>;
   openRead(key: string): Promise<ReadStream | null>;
   delete(key: string): Promise<void>;
-  /** Removes partial files an interrupted attempt (e.g. a SIGKILLed worker) left for this key. */
-  removePartials(key: string): Promise<void>;
+  /** Removes partial files interrupted attempts (e.g. a SIGKILLed worker) left under keys starting with `prefix`. */
+  removePartials(prefix: string): Promise<void>;
 }
 
 const TMP_PREFIX = '.partial-';
@@ -65,9 +65,10 @@ export class LocalDirStorage implements ExportStorage {
     await rm(this.path(key), { force: true });
   }
 
-  async removePartials(key: string): Promise<void> {
-    this.path(key);
+  /** Deletes the partial files whose key starts with `prefix` (an export's attempts all do). */
+  async removePartials(prefix: string): Promise<void> {
+    this.path(prefix);
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((n) => n.startsWith(`${TMP_PREFIX}${key}.`)).map((n) => rm(join(this.dir, n), { force: true })));
+    await Promise.all(names.filter((n) => n.startsWith(`${TMP_PREFIX}${prefix}.`)).map((n) => rm(join(this.dir, n), { force: true })));
   }
 }

@@ -1,3 +1,4 @@
+import { PassThrough, Readable } from 'node:stream';
 import type { ExportRecord } from '@app/export-core';
 import { ExportGenerator } from './export-generator.service';
 
@@ -34,5 +35,37 @@ describe('ExportGenerator, a job redelivered after its export finished', () => {
     const { generator, calls } = generatorFor({ status: 'expired', expires_at: expiresAt });
     await generator.execute('export_0123456789abcdef');
     expect(calls).toEqual([]);
+  });
+});
+
+describe('ExportGenerator, two attempts racing', () => {
+  it("writes its own file and deletes it when the other attempt's completion was recorded first", async () => {
+    const deleted: string[] = [];
+    const written: string[] = [];
+    const store = {
+      get: async () => ({ export_id: 'export_0123456789abcdef', status: 'processing', format: 'csv', progress: 10 }),
+      // Progress and the start are accepted; the completion is refused: the other attempt won.
+      transition: async (_id: string, _from: string[], patch: { status?: string }) => (patch.status === 'completed' ? 'refused' : 'applied'),
+    };
+    const rows = {
+      voucherMeta: async () => [],
+      countRows: async () => 1,
+      selectSql: () => 'SELECT 1',
+      columns: () => ['a'],
+      stream: async () => Readable.from([Buffer.from('a\n1\n')]),
+    };
+    const storage = {
+      removePartials: async () => undefined,
+      createWriter: async (key: string) => {
+        written.push(key);
+        return { stream: new PassThrough().resume(), commit: async () => 4, abort: async () => undefined };
+      },
+      delete: async (key: string) => void deleted.push(key),
+    };
+    const config = { EXPORT_MAX_RECORDS: 100, EXPORT_TTL_HOURS: 1 };
+    const generator = new ExportGenerator(config as never, store as never, rows as never, storage as never, { enqueue: async () => undefined } as never);
+    await generator.execute('export_0123456789abcdef');
+    expect(written).toEqual([expect.stringMatching(/^export_0123456789abcdef\.[0-9a-f]{8}\.csv$/)]);
+    expect(deleted).toEqual(written); // the file served stays the winner's, matching its record
   });
 });

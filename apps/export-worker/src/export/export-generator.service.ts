@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { exportFileName, ExportStore, type ExportRecord, type ExportStorage } from '@app/export-core';
+import { randomBytes } from 'node:crypto';
+import { exportFileKey, exportFilePrefix, ExportStore, type ExportRecord, type ExportStorage } from '@app/export-core';
 import { counter, histogram } from '@app/observability';
 import { ExportRowsQuery } from './export-rows.query';
 import { writeCsv, writeJson, writeXlsx } from './file-writers';
@@ -52,8 +53,8 @@ export class ExportGenerator {
       return;
     }
 
-    const key = exportFileName(exportId, record.format);
-    await this.storage.removePartials(key);
+    const key = exportFileKey(exportId, record.format, randomBytes(4).toString('hex'));
+    await this.storage.removePartials(exportFilePrefix(exportId));
     const writer = await this.storage.createWriter(key);
     let lastProgress = 0;
     const onRows = (n: number) => {
@@ -99,7 +100,12 @@ export class ExportGenerator {
       await this.storage.delete(key);
       throw new UnrecoverableError(`export ${exportId} metadata vanished while it was generated (was Redis reset?)`);
     }
-    if (result === 'refused') return; // another attempt finished it first; the rename made the file identical
+    if (result === 'refused') {
+      // Another attempt recorded its own file first (or the export ended meanwhile): this one's
+      // file is nobody's, so it goes.
+      await this.storage.delete(key);
+      return;
+    }
     await this.store.incrementCompletions(exportId);
     await this.store.scheduleExpiry(exportId, expiresAt);
     exportsCompleted.inc({ format: record.format });
