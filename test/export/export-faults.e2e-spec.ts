@@ -34,7 +34,13 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
   });
 
   it('goes queued → processing → completed → expired; the expired file is deleted and its download is 410', async () => {
-    const env = { ...baseEnv(), EXPORT_TTL_HOURS: String(4 / 3600), EXPORT_EXPIRY_SWEEP_MS: '300', EXPORT_FAULT_CHUNK_DELAY_MS: '1500' };
+    const env = {
+      ...baseEnv(),
+      EXPORT_TTL_HOURS: String(4 / 3600),
+      EXPORT_EXPIRY_SWEEP_MS: '300',
+      EXPORT_FAULT_CHUNK_DELAY_MS: '1500',
+      EXPORT_RECORD_RETENTION_DAYS: String(3 / 86_400),
+    };
     const query = await start('query', env);
     const api = new Api(query.port, key);
     const created = await api.post('/v1/analytics/export', body);
@@ -63,6 +69,10 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
     const link = new URL(completed.download_url);
     const viaLink = await api.request('GET', `${link.pathname}${link.search}`, undefined, '');
     expect([viaLink.status, viaLink.body.error.code]).toEqual([410, 'EXPORT_EXPIRED']);
+    // Its record is kept for EXPORT_RECORD_RETENTION_DAYS (3 s here), then deleted and unlisted.
+    await eventually(async () => (await api.get(`/v1/analytics/export/${id}`)).status, (status) => status === 404, 10_000);
+    const listed = (await api.get('/v1/analytics/exports?limit=100')).body.data.map((e: { export_id: string }) => e.export_id);
+    expect(listed).not.toContain(id);
   });
 
   it('a worker SIGKILLed mid-export leaves the job to another worker; the export completes exactly once', async () => {

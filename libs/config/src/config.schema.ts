@@ -95,6 +95,8 @@ export const configSchema = z.object({
   /** Fractional hours are allowed (tests use seconds-long lifetimes). */
   EXPORT_TTL_HOURS: z.coerce.number().positive().default(24),
   EXPORT_EXPIRY_SWEEP_MS: int(60_000, 100),
+  /** How long an expired or failed export's record stays listed; fractional days allowed (tests). */
+  EXPORT_RECORD_RETENTION_DAYS: z.coerce.number().positive().default(30),
   // Export creation's rate limit is RATE_LIMIT_EXPORT above (the query API's limiter, group `export`).
   /** HMAC key of signed download links; must be the same on every API replica and worker. */
   DOWNLOAD_SIGNING_KEY: z.string().min(16).default('dev-download-signing-key-change-me'),

@@ -104,7 +104,15 @@ export class ExportStore {
       ids = await this.redis.zrevrange(index, 0, limit - 1);
     }
     const records = await Promise.all(ids.map((id) => this.get(id)));
-    return { items: records.filter((r): r is ExportRecord => r !== null), total };
+    // Records past their retention are gone: drop their index entries as they are met.
+    const gone = ids.filter((_, i) => records[i] === null);
+    if (gone.length) await this.redis.zrem(index, ...gone);
+    return { items: records.filter((r): r is ExportRecord => r !== null), total: total - gone.length };
+  }
+
+  /** A finished export's record (expired or failed) disappears `seconds` from now; list() then drops it from its index. */
+  async retain(id: string, seconds: number): Promise<void> {
+    await this.redis.expire(this.key(id), Math.max(1, Math.ceil(seconds)));
   }
 
   async scheduleExpiry(id: string, expiresAtMs: number): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type ExportStorage,
   type ScheduledExportJobData,
 } from '@app/export-core';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { counter } from '@app/observability';
 import { EXPORT_QUEUE, EXPORT_STORAGE } from './export-worker.providers';
 
@@ -20,6 +21,7 @@ export class ExportMaintenance {
   private readonly log = new Logger(ExportMaintenance.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: ExportStore,
     @Inject(EXPORT_STORAGE) private readonly storage: ExportStorage,
     @Inject(EXPORT_QUEUE) private readonly queue: Queue,
@@ -32,7 +34,10 @@ export class ExportMaintenance {
       if (record?.file_key) await this.storage.delete(record.file_key);
       if (record) {
         const result = await this.store.transition(id, ['completed'], { status: 'expired', expired_at: new Date(nowMs).toISOString() });
-        if (result === 'applied') count++;
+        if (result === 'applied') {
+          count++;
+          await this.store.retain(id, this.config.EXPORT_RECORD_RETENTION_DAYS * 86_400);
+        }
       }
       await this.store.clearExpiry(id);
     }
