@@ -250,7 +250,7 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, namespace) => {
     it('let each app reach only what it needs', () => {
       expect([...egress('ingest')].sort()).toEqual([kafka, clickhouse, redis, ...dns].sort());
       expect([...egress('query')].sort()).toEqual([clickhouse, redis, ...dns].sort());
-      expect([...egress('export-worker')].sort()).toEqual([clickhouse, redis, '0.0.0.0/0:443', ...dns].sort());
+      expect([...egress('export-worker')].sort()).toEqual([clickhouse, redis, '0.0.0.0/0:443', '0.0.0.0/0:80', ...dns].sort());
       const webhook = applying('export-worker', 'Egress')
         .flatMap((p) => p.spec.egress ?? [])
         .flatMap((r: any) => r.to)

@@ -97,6 +97,9 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
         await this.consumer.subscribe({ topic: KAFKA_TOPIC, fromBeginning: true });
         this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
           this.running = true;
+          // Partitions this member lost in the rebalance must not keep reporting its last lag:
+          // only owners publish a value (alerts take the max per partition across pods).
+          ingestMetrics.lag.reset();
           this.logger.info({ assigned: payload.memberAssignment }, 'joined consumer group');
         });
         this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
