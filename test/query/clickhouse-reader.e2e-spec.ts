@@ -8,7 +8,7 @@ import { TEST_ENV } from '../support/env';
  */
 describe('ClickHouseReader against the real ClickHouse', () => {
   const reader = new ClickHouseReader(loadConfig({ ...TEST_ENV, NODE_ENV: 'test' }, 'query'));
-  afterAll(() => reader.onModuleDestroy());
+  afterAll(() => reader.onApplicationShutdown());
 
   const failure = (p: Promise<unknown>) =>
     p.then(

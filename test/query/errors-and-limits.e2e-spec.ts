@@ -1,4 +1,6 @@
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { TEST_ENV } from '../support/env';
 import { uid } from '../fixtures/events';
 import { freePort, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/clickhouse';
@@ -161,6 +163,43 @@ describe('query API errors, rate limits and degraded modes', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();
+    }
+  });
+
+  it('a request in flight when SIGTERM arrives is answered in full: ClickHouse connections close after the HTTP server', async () => {
+    // ClickHouse behind a proxy that holds every statement 800 ms, so the request is still
+    // waiting on its statements when the process is told to stop.
+    const target = new URL(TEST_ENV.CLICKHOUSE_URL);
+    const slow = createHttpServer((req, res) => {
+      const body: Buffer[] = [];
+      req.on('data', (c: Buffer) => body.push(c));
+      req.on('end', () =>
+        setTimeout(() => {
+          const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          });
+          upstream.on('error', () => res.destroy());
+          upstream.end(Buffer.concat(body));
+        }, 800),
+      );
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (slow.address() as AddressInfo).port;
+      const stopping = await startQuery([[key, account]], { CLICKHOUSE_URL: `http://127.0.0.1:${port}`, QUERY_CACHE_ENABLED: 'false' }, { waitReady: false });
+      apps.push(stopping);
+      await eventually(() => get(stopping, '/health/live'), (r) => r.status === 200);
+      const answer = get(stopping, perf(), key);
+      await new Promise((r) => setTimeout(r, 300));
+      const exited = stopping.stop('SIGTERM');
+      const res = await answer;
+      // Nest ran its destroy hooks (which closed the ClickHouse pool) before closing the HTTP
+      // server, so this answer used to be a 503 SERVICE_UNAVAILABLE (UND_ERR_CLOSED).
+      expect([res.status, res.body.voucher_id]).toEqual([200, V]);
+      await exited;
+    } finally {
+      slow.close();
     }
   });
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { ReadStream } from 'node:fs';
 import { APP_CONFIG, type AppConfig } from '@app/config';
@@ -46,7 +46,7 @@ export interface DownloadFile {
 }
 
 @Injectable()
-export class ExportService implements OnModuleDestroy {
+export class ExportService implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: ExportStore,
@@ -168,7 +168,8 @@ export class ExportService implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server closed (as ClickHouseReader): an export request in flight still enqueues. */
+  async onApplicationShutdown(): Promise<void> {
     await this.queue.close().catch(() => undefined);
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { createClickHouse, parseJsonEachRow, type ClickHouseClient } from '@app/clickhouse';
@@ -29,7 +29,7 @@ const CONNECTIONS = 10;
  * check's schema lookup, which is not on the request path.
  */
 @Injectable()
-export class ClickHouseReader implements OnModuleDestroy {
+export class ClickHouseReader implements OnApplicationShutdown {
   private readonly logger = new Logger(ClickHouseReader.name);
   readonly client: ClickHouseClient;
   readonly database: string;
@@ -93,7 +93,11 @@ export class ClickHouseReader implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Closed after the HTTP server (Nest closes it between the destroy and the shutdown hooks), so
+   * requests still in flight at SIGTERM finish their statements instead of failing with a 503.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.client.close(), this.pool.close()]);
   }
 }
