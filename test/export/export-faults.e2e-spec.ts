@@ -109,12 +109,13 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
       await waitForRedis(port);
       const env = { ...baseEnv(), REDIS_URL: `redis://127.0.0.1:${port}`, EXPORT_FAULT_CHUNK_DELAY_MS: '2000' };
       const query = await start('query', env);
-      await start('export-worker', env);
+      const worker = await start('export-worker', env);
       const api = new Api(query.port, key);
       const created = await api.post('/v1/analytics/export', body);
       expect(created.status).toBe(202);
       const id = created.body.export_id;
       await api.waitFor(id, (s) => s === 'processing', 20_000);
+      const workerReady = async () => (await fetch(`http://127.0.0.1:${worker.port}/health/ready`)).status;
 
       server.kill('SIGKILL');
       await new Promise((r) => server.once('exit', r));
@@ -124,6 +125,8 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
       expect(Date.now() - t0).toBeLessThan(5_000);
       expect(during.status).toBe(503);
       expect(during.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      // The worker reports itself not ready with a 503 (a probe failure), not a 500.
+      expect(await workerReady()).toBe(503);
 
       server = spawnRedis(port);
       await waitForRedis(port);

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { answerWithin } from '../export/answer-within';
 import { ExportProcessor } from '../export/export.processor';
@@ -9,6 +9,7 @@ import { REDIS } from '../export/export-worker.providers';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     private readonly processor: ExportProcessor,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
@@ -24,10 +25,11 @@ export class HealthController {
   @HealthCheck()
   ready() {
     return this.health.check([
-      async (): Promise<HealthIndicatorResult> => {
-        const pong = await answerWithin(this.redis.ping(), 1_000);
-        if (pong !== 'PONG' || !this.processor.isRunning()) throw new Error('export queue not ready');
-        return { exportQueue: { status: 'up' } };
+      // A "down" result (not a thrown error, which terminus turns into a 500) makes the check 503.
+      async () => {
+        const exportQueue = this.indicators.check('exportQueue');
+        const pong = await answerWithin(this.redis.ping(), 1_000).catch(() => undefined);
+        return pong === 'PONG' && this.processor.isRunning() ? exportQueue.up() : exportQueue.down('export queue not ready');
       },
     ]);
   }
