@@ -18,8 +18,8 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
   const key = testKey('life');
   const data = dataset(account);
   const running: AppProcess[] = [];
-  const start = async (app: 'query' | 'export-worker', env: Record<string, string>) => {
-    const proc = await startApp(app, env);
+  const start = async (app: 'query' | 'export-worker', env: Record<string, string>, options: { waitReady?: boolean } = {}) => {
+    const proc = await startApp(app, env, options);
     running.push(proc);
     return proc;
   };
@@ -100,6 +100,22 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
     expect(await metricValue(rescuer.port, 'export_completed_total')).toBe(1);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await redis.hget(`va:export:${id}`, 'completions')).toBe('1');
+  });
+
+  it('a worker started while Redis is down serves its probes (not ready) and becomes ready when Redis comes', async () => {
+    const port = await freePort(); // nothing listens here yet
+    const worker = await start('export-worker', { ...baseEnv(), REDIS_URL: `redis://127.0.0.1:${port}` }, { waitReady: false });
+    const probe = async (path: string) => (await fetch(`http://127.0.0.1:${worker.port}${path}`).catch(() => undefined))?.status;
+    // It used to wait for Redis before its HTTP side came up, so the startup probe restarted it in a loop.
+    await eventually(() => probe('/health/live'), (status) => status === 200, 30_000);
+    expect(await probe('/health/ready')).toBe(503);
+    const server = spawnRedis(port);
+    try {
+      await waitForRedis(port);
+      await eventually(() => probe('/health/ready'), (status) => status === 200, 30_000);
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 
   it('a Redis restarted (data lost) between creation and completion: the export answers clearly, never hangs, and new exports work', async () => {

@@ -28,8 +28,11 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.ensureExpirySweep();
-    // A Redis that restarted without persistence lost the scheduler; put it back on reconnect.
+    // Not awaited: with Redis away at start-up this would wait for it, the HTTP side (probes,
+    // metrics) would never come up and the startup probe would restart the pod in a loop. The
+    // command runs once Redis answers; a Redis that restarted without persistence lost the
+    // scheduler, so it is put back on every reconnect as well.
+    void this.ensureExpirySweep().catch((err: Error) => this.log.warn(`expiry sweep not scheduled yet: ${err.message}`));
     this.redis.on('ready', () => void this.ensureExpirySweep().catch(() => undefined));
     this.worker = new Worker(this.config.EXPORT_QUEUE_NAME, (job) => this.process(job), {
       connection: this.redis.duplicate(),
