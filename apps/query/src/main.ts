@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@app/config';
 import { registerCachedJsonSerializer } from './common/cache/response-cache';
+import { closeConnectionsOnShutdown } from './common/http/close-connections-on-shutdown';
 import { apiValidationPipe } from './common/errors/validation.pipe';
 import { registerHttpMetrics } from './common/http/http-metrics';
 import { setUpOpenApi } from './openapi';
@@ -24,6 +25,7 @@ async function bootstrap(): Promise<void> {
   app.useGlobalPipes(apiValidationPipe());
   registerHttpMetrics(app.getHttpAdapter().getInstance());
   registerCachedJsonSerializer(app.getHttpAdapter().getInstance());
+  closeConnectionsOnShutdown(app.getHttpAdapter().getInstance());
   setUpOpenApi(app);
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');
