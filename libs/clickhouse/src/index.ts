@@ -3,4 +3,5 @@ export { migrate, migrateWhenReady, loadMigrations, ledgerStatements, latestMigr
 export { clusterRewriter, replicationPath, LOCAL_SUFFIX } from './cluster-ddl';
 export { sqlString, sqlNumber, sqlStringList, sqlIdentifier } from './sql-literal';
 export { parseJsonEachRow } from './json-each-row';
+export { EVENT_MS, eventTimeWhere } from './event-time-sql';
 export type { ClickHouseClient } from '@clickhouse/client';

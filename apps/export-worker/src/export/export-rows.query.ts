@@ -1,4 +1,4 @@
-import { sqlNumber, sqlString, sqlStringList, type ClickHouseClient } from '@app/clickhouse';
+import { eventTimeWhere, sqlNumber, sqlString, sqlStringList, type ClickHouseClient } from '@app/clickhouse';
 import { bucketDates, periodMs, type ExportMetric, type ExportRecord } from '@app/export-core';
 import type { Readable } from 'node:stream';
 
@@ -78,11 +78,8 @@ export class ExportRowsQuery {
       `account_id = ${sqlString(r.account_id)}`,
       `livemode = ${r.livemode ? 1 : 0}`,
       `voucher_id IN (${sqlStringList(r.voucher_ids)})`,
-      // To the millisecond, as the analytics API counts (the shown period is in whole seconds).
-      `time >= toDateTime(${sqlNumber(Math.floor(period.start / 1000))})`,
-      `time <= toDateTime(${sqlNumber(Math.floor((period.end - 1) / 1000))})`,
-      `(toUInt64(time) * 1000 + time_ms) >= ${sqlNumber(period.start)}`,
-      `(toUInt64(time) * 1000 + time_ms) < ${sqlNumber(period.end)}`,
+      // To the millisecond, with the analytics API's own filter (the shown period is in whole seconds).
+      eventTimeWhere({ startMs: period.start, endMs: period.end }),
     ].join(' AND ');
   }
 

@@ -1,4 +1,4 @@
-import { sqlIdentifier, sqlNumber, sqlString } from '@app/clickhouse';
+import { EVENT_MS, eventTimeWhere, sqlIdentifier, sqlNumber, sqlString } from '@app/clickhouse';
 import { DAY_MS } from '@app/time';
 
 /**
@@ -71,16 +71,6 @@ function scopeWhere(scope: Scope): string {
   else parts.push(`voucher_id != ''`);
   if (scope.currency !== undefined) parts.push(`currency = ${sqlString(scope.currency)}`);
   return parts.join(' AND ');
-}
-
-const eventMs = '(toUInt64(time) * 1000 + time_ms)';
-
-/** Raw events in [startMs, endMs): the coarse `time` bounds let the primary key prune. */
-export function rawTimeWhere(r: MsRange): string {
-  return (
-    `(time >= toDateTime(${sqlNumber(Math.floor(r.startMs / 1000))}) AND time <= toDateTime(${sqlNumber(Math.floor((r.endMs - 1) / 1000))})` +
-    ` AND ${eventMs} >= ${sqlNumber(r.startMs)} AND ${eventMs} < ${sqlNumber(r.endMs)})`
-  );
 }
 
 function bucketWhere(ranges: MsRange[]): string {
@@ -188,7 +178,7 @@ export function stateSource(db: string, scope: Scope, range: MsRange, options: S
     ];
     parts.push(
       `SELECT ${select.join(', ')} FROM ${d}.voucher_events ${dims ? DIMENSION_ARRAY_JOIN : ''}` +
-        ` WHERE ${scopeWhere(scope)} AND (${raw.map(rawTimeWhere).join(' OR ')})${dims ? " AND dim.2 != ''" : ''}${onlyDimension ? ` AND dim.1 = ${onlyDimension}` : ''}` +
+        ` WHERE ${scopeWhere(scope)} AND (${raw.map(eventTimeWhere).join(' OR ')})${dims ? " AND dim.2 != ''" : ''}${onlyDimension ? ` AND dim.1 = ${onlyDimension}` : ''}` +
         (groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''),
     );
   }
@@ -276,7 +266,7 @@ export function redemptionsByCurrencySql(db: string, scope: Scope, dailyFrom?: n
  */
 export function customerInsightsSql(db: string, scope: Required<Scope>, range: MsRange): string {
   const d = sqlIdentifier(db);
-  const redeemedWhere = `${scopeWhere(scope)} AND type = 'voucher.redeemed' AND ${rawTimeWhere(range)}`;
+  const redeemedWhere = `${scopeWhere(scope)} AND type = 'voucher.redeemed' AND ${eventTimeWhere(range)}`;
   // Keys are fixed-width (epoch ms + 10^13 has 14 digits) so string order is time order, ties by id.
   return `
 SELECT seg, reg, count() AS n_customers, sum(is_new) AS n_new, sum(spend) AS n_spend FROM (
@@ -288,7 +278,7 @@ SELECT seg, reg, count() AS n_customers, sum(is_new) AS n_new, sum(spend) AS n_s
       argMax(customer_region, sort_key) AS reg
     FROM (
       SELECT customer_id, order_id, customer_segment, customer_region,
-        concat(toString(${eventMs} + 10000000000000), event_id) AS sort_key
+        concat(toString(${EVENT_MS} + 10000000000000), event_id) AS sort_key
       FROM ${d}.voucher_events WHERE ${redeemedWhere}
     )
     GROUP BY customer_id
@@ -300,7 +290,7 @@ SELECT seg, reg, count() AS n_customers, sum(is_new) AS n_new, sum(spend) AS n_s
         (s, nth) -> if(nth = 1 AND s.1 < ${sqlNumber(range.endMs)} AND s.4 = ${sqlString(scope.currency)}, s.3, toInt64(0)),
         sightings, arrayEnumerateUniq(arrayMap(s -> s.2, sightings)))) AS spend
     FROM (
-      SELECT customer_id, arraySort(groupArray((${eventMs}, order_id, order_amount, currency))) AS sightings
+      SELECT customer_id, arraySort(groupArray((${EVENT_MS}, order_id, order_amount, currency))) AS sightings
       FROM ${d}.customer_orders
       WHERE account_id = ${sqlString(scope.accountId)} AND livemode = ${scope.livemode ? 1 : 0}
         AND customer_id IN (SELECT customer_id FROM ${d}.voucher_events WHERE ${redeemedWhere})
