@@ -11,7 +11,7 @@ import { ingestMetrics } from '../ingest.metrics';
 import { BatchFlusher } from '../pipeline/batch-flusher';
 import { classifyBatch } from '../pipeline/classify-batch';
 import { FreshnessSignal } from '../pipeline/freshness-signal';
-import { GroupCommit, type BatchPart } from '../pipeline/group-commit';
+import { GroupCommit, type BatchPart, type OffsetToCommit } from '../pipeline/group-commit';
 import { EventStore } from '../storage/event-store';
 import { ensureTopics } from './topics';
 
@@ -176,11 +176,13 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-type Offset = { topic: string; partition: number; offset: string };
-
 /** kafkajs' OffsetsByTopicPartition shape. */
-function byTopic(offsets: Offset[]): Array<{ topic: string; partitions: Array<Omit<Offset, 'topic'>> }> {
-  const topics = new Map<string, Array<Omit<Offset, 'topic'>>>();
-  for (const { topic, partition, offset } of offsets) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
+function byTopic(offsets: OffsetToCommit[]): Array<{ topic: string; partitions: Array<Omit<OffsetToCommit, 'topic'>> }> {
+  const topics = new Map<string, Array<Omit<OffsetToCommit, 'topic'>>>();
+  for (const { topic, partition, offset } of offsets) {
+    const partitions = topics.get(topic) ?? [];
+    partitions.push({ partition, offset });
+    topics.set(topic, partitions);
+  }
   return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }

@@ -3,13 +3,9 @@ import { deadLetterChunks, type DeadLetterPublisher } from '../dead-letter/dead-
 import { ingestMetrics } from '../ingest.metrics';
 import type { EventStore } from '../storage/event-store';
 import type { FreshnessSignal } from './freshness-signal';
-import type { BatchPart } from './group-commit';
+import type { BatchPart, OffsetToCommit } from './group-commit';
 
-export interface OffsetToCommit {
-  topic: string;
-  partition: number;
-  offset: string;
-}
+export type { OffsetToCommit } from './group-commit';
 
 export interface BatchFlusherDeps {
   store: Pick<EventStore, 'withoutStored' | 'insert'>;

@@ -21,18 +21,15 @@ export class FreshnessSignal {
 
   /** Records the vouchers in `rows` and tries to signal everything pending. Never throws. */
   async signal(rows: readonly EventRow[] = []): Promise<void> {
-    const marked = new Set<string>();
     for (const row of rows) {
       const key = `${row.account_id}\u0000${row.livemode}\u0000${row.voucher_id}`;
-      if (marked.has(key)) continue;
-      marked.add(key);
       const mark = ++this.marks;
       const entry = this.pending.get(key);
       if (entry) entry.mark = mark;
       else this.pending.set(key, { change: { accountId: row.account_id, livemode: row.livemode === 1, voucherId: row.voucher_id || undefined }, mark });
     }
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.entries()].map(([key, { change, mark }]) => ({ key, change, mark }));
+    const batch = [...this.pending].map(([key, { change, mark }]) => ({ key, change, mark }));
     try {
       await this.versions.bump(batch.map((b) => b.change));
       // A voucher marked again while this bump was in flight (a newer flush, whose own bump may

@@ -1,6 +1,13 @@
 import type { EventRow } from '@app/contracts';
 import type { RejectedMessage } from './classify-batch';
 
+/** A partition's next offset to read, as committed after a flush. */
+export interface OffsetToCommit {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 /** One partition's share of a flush: its rows and rejects, and the offset to commit after. */
 export interface BatchPart {
   topic: string;
@@ -17,7 +24,7 @@ export interface BatchPart {
    * consumer stops: kafkajs silently drops those once disconnect() has begun, so a graceful stop
    * would leave its last batch uncommitted and redelivered.
    */
-  commitOffsets: (offsets: Array<{ topic: string; partition: number; offset: string }>) => Promise<void>;
+  commitOffsets: (offsets: OffsetToCommit[]) => Promise<void>;
 }
 
 export type FlushFn = (parts: BatchPart[]) => Promise<void>;
