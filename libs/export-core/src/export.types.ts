@@ -128,7 +128,7 @@ export const FILE_EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json:
 
 /** The name a client's download is saved under (Content-Disposition). */
 export function exportFileName(exportId: string, format: ExportFormat): string {
-  return `export_${exportId.replace(/^export_/, '')}.${FILE_EXTENSIONS[format]}`;
+  return `${exportFilePrefix(exportId)}.${FILE_EXTENSIONS[format]}`;
 }
 
 /**
