@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DAY_MS } from '@app/time';
 import type { ExportRecord, ExportStatus, ScheduleRecord } from './export.types';
 
 /**
@@ -110,9 +111,9 @@ export class ExportStore {
     return { items: records.filter((r): r is ExportRecord => r !== null), total: total - gone.length };
   }
 
-  /** A finished export's record (expired or failed) disappears `seconds` from now; list() then drops it from its index. */
-  async retain(id: string, seconds: number): Promise<void> {
-    await this.redis.expire(this.key(id), Math.max(1, Math.ceil(seconds)));
+  /** A finished export's record (expired or failed) disappears `days` from now; list() then drops it from its index. */
+  async retain(id: string, days: number): Promise<void> {
+    await this.redis.expire(this.key(id), Math.max(1, Math.ceil((days * DAY_MS) / 1000)));
   }
 
   async scheduleExpiry(id: string, expiresAtMs: number): Promise<void> {

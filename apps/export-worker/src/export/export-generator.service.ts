@@ -129,7 +129,7 @@ export class ExportGenerator {
       failed_at: new Date().toISOString(),
     });
     if (result !== 'applied') return;
-    await this.store.retain(record.export_id, this.config.EXPORT_RECORD_RETENTION_DAYS * 86_400);
+    await this.store.retain(record.export_id, this.config.EXPORT_RECORD_RETENTION_DAYS);
     exportsFailed.inc({ reason: String(details.reason) });
     await this.webhooks.enqueue(record.export_id);
   }

@@ -36,7 +36,7 @@ export class ExportMaintenance {
         const result = await this.store.transition(id, ['completed'], { status: 'expired', expired_at: new Date(nowMs).toISOString() });
         if (result === 'applied') {
           count++;
-          await this.store.retain(id, this.config.EXPORT_RECORD_RETENTION_DAYS * 86_400);
+          await this.store.retain(id, this.config.EXPORT_RECORD_RETENTION_DAYS);
         }
       }
       await this.store.clearExpiry(id);

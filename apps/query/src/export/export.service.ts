@@ -117,7 +117,8 @@ export class ExportService implements OnApplicationShutdown {
 
   /** Cursor `<created_at ms>.<export_id>`: the position of the previous page's last item. */
   async list(tenant: Tenant, limit = 20, cursor?: string): Promise<ExportListDto> {
-    const after = cursor ? { createdMs: Number(cursor.slice(0, cursor.indexOf('.'))), exportId: cursor.slice(cursor.indexOf('.') + 1) } : undefined;
+    const dot = cursor?.indexOf('.') ?? -1;
+    const after = cursor ? { createdMs: Number(cursor.slice(0, dot)), exportId: cursor.slice(dot + 1) } : undefined;
     // The index is scored by created_at: the last item's own fields are its position.
     const { items, total } = await storeCall(() => this.store.list(tenant.accountId, tenant.livemode, after, limit + 1));
     const page = items.slice(0, limit);
