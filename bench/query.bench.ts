@@ -13,8 +13,8 @@ import {
   dailyFromCoverage,
   DISTINCT_COUNTS,
   mergedStatsQueries,
-  redemptionsByCurrencySql,
-  voucherMetaSql,
+  PREVIOUS_PERIOD_KEY,
+  voucherScopeSql,
   type MergedStatsOptions,
   type MsRange,
   type Scope,
@@ -183,9 +183,11 @@ async function main(): Promise<void> {
   // Peer (a): the statements the service sends for each request, in the same order and parallelism.
   dailyFrom = dailyFromCoverage((await sqlRows<{ n: string; complete_from_s: number }>(dailyCoverageSql(DB)))[0]);
   log(`daily rollup complete from ${Number.isFinite(dailyFrom) ? new Date(dailyFrom).toISOString() : 'never'}`);
-  const resolveSql = () => Promise.all([sql(voucherMetaSql(DB, scopeBase)), sql(redemptionsByCurrencySql(DB, scopeBase, dailyFrom))]);
+  const resolveSql = () => sql(voucherScopeSql(DB, scopeBase, { dailyFrom }));
   const day = bucketSql('day', 'UTC');
   const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
+  // Trends read the comparison period's sums (growth rate) in their sums statement, as the service does.
+  const previousSums = { range: prev, keys: [CURRENCY_KEY, PREVIOUS_PERIOD_KEY], dailyFrom };
   const peerA: Record<Name, () => Promise<unknown>> = {
     performance: () =>
       Promise.all([resolveSql(), merged(scopeBase, range, { keys: [CURRENCY_KEY], distinct: DISTINCT_COUNTS, main: true })]),
@@ -193,14 +195,12 @@ async function main(): Promise<void> {
       Promise.all([
         resolveSql(),
         // The default trend figures show distinct orders (conversion rate), not distinct customers.
-        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: ['orders'] }),
-        merged(scopeBase, prev, { keys: [CURRENCY_KEY], distinct: [] }),
+        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: ['orders'], alsoSums: previousSums }),
       ]),
     'trends (additive: uses,discount)': () =>
       Promise.all([
         resolveSql(),
-        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: [] }),
-        merged(scopeBase, prev, { keys: [CURRENCY_KEY], distinct: [] }),
+        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: [], alsoSums: previousSums }),
       ]),
     customers: async () => {
       await resolveSql();

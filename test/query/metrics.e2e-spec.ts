@@ -168,6 +168,30 @@ describe('query metrics on hand-built events (real ClickHouse)', () => {
     ]);
   });
 
+  it('trends: the comparison period is exact to the millisecond, its edges read raw beside the buckets', async () => {
+    const G = uid('v');
+    const r = (time: string, order: string) => ev('voucher.redeemed', time, { ...base({ voucher_id: G, order_id: order }), discount_amount: 100 });
+    // Period [2024-04-02T00:00:00.500Z, 2024-04-03T00:00:00.499Z] (one day); preceding period: the day before it.
+    await insertEvents([
+      r('2024-04-01T00:00:00.499Z', 'g0'), // just before the preceding period
+      r('2024-04-01T00:00:00.500Z', 'g1'), // the preceding period's first millisecond
+      r('2024-04-01T12:00:00.000Z', 'g2'), // preceding period, a whole 15-minute bucket
+      r('2024-04-02T00:00:00.499Z', 'g3'), // the preceding period's last millisecond
+      r('2024-04-02T00:00:00.500Z', 'g4'), // the period's first millisecond
+      r('2024-04-02T06:00:00.000Z', 'g5'),
+      r('2024-04-03T00:00:00.499Z', 'g6'), // the period's last millisecond
+      r('2024-04-03T00:00:00.500Z', 'g7'), // after the period
+    ]);
+    const res = await get(app, `/v1/analytics/vouchers/${G}/trends${q({ start_date: '2024-04-02T00:00:00.500Z', end_date: '2024-04-03T00:00:00.499Z', metrics: 'uses' })}`, key);
+    expect(res.status).toBe(200);
+    expect(res.body.trends).toEqual([
+      { date: '2024-04-02', uses: 2 },
+      { date: '2024-04-03', uses: 1 },
+    ]);
+    // 3 uses against the preceding period's 3 (g1, g2, g3): growth 0, not the 4 or 2 of a period read to the second.
+    expect(res.body.summary).toMatchObject({ total_period_uses: 3, growth_rate: 0 });
+  });
+
   it('trends: half-hour zones put bucket edges at :30', async () => {
     const K = uid('v');
     const r = (time: string, order: string) => ev('voucher.redeemed', time, { ...base({ voucher_id: K, order_id: order }), discount_amount: 100 });

@@ -19,12 +19,9 @@ export class VoucherScopeService {
 
   async resolve(tenant: Tenant, voucherId: string, currency: string | undefined): Promise<ResolvedVoucher> {
     const base = { accountId: tenant.accountId, livemode: tenant.livemode, voucherId };
-    const [meta, byCurrency] = await Promise.all([
-      this.repository.voucherMeta(base),
-      currency ? Promise.resolve([]) : this.repository.redemptionsByCurrency(base),
-    ]);
+    const meta = await this.repository.voucherMeta(base, currency === undefined);
     if (!meta.exists) throw new VoucherNotFoundError([voucherId]);
-    const chosen = currency ?? defaultCurrency(byCurrency, meta.currencies) ?? 'USD';
+    const chosen = currency ?? defaultCurrency(meta.redemptions, meta.currencies) ?? 'USD';
     return { scope: { ...base, currency: chosen }, code: meta.code };
   }
 }

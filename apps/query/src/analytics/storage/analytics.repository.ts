@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ClickHouseReader } from '../../common/clickhouse/clickhouse-reader';
 import { ZERO_SUMS, type StatSums } from '../metrics/metric-definitions';
 import {
@@ -9,9 +9,10 @@ import {
   DISTINCT_COUNTS,
   groupColumns,
   mergedStatsQueries,
-  redemptionsByCurrencySql,
+  PREVIOUS_PERIOD,
+  PREVIOUS_PERIOD_KEY,
   voucherListSql,
-  voucherMetaSql,
+  voucherScopeSql,
   type DistinctCount,
   type MergedStatsOptions,
   type MsRange,
@@ -51,6 +52,8 @@ export interface VoucherMeta {
   exists: boolean;
   code: string;
   currencies: string[];
+  /** Redemptions per currency, all time; asked for only when the default currency is chosen. */
+  redemptions: Array<{ currency: string; redeemed: bigint }>;
 }
 
 export interface MainStats {
@@ -91,11 +94,16 @@ const COVERAGE_REFRESH_MS = 60_000;
 
 /** Runs the analytics SQL (built in stats-sql.ts) and returns typed sums; no metric logic here. */
 @Injectable()
-export class AnalyticsRepository {
+export class AnalyticsRepository implements OnModuleInit {
   private coverage?: { dailyFrom: number; readAt: number };
   private coverageRead?: Promise<number>;
 
   constructor(private readonly clickhouse: ClickHouseReader) {}
+
+  /** Read at start-up, so the first requests need not wait for it (the voucher lookup's SQL depends on it). */
+  onModuleInit(): void {
+    void this.dailyFrom();
+  }
 
   private get db(): string {
     return this.clickhouse.database;
@@ -141,14 +149,19 @@ export class AnalyticsRepository {
     return [...byKey.values()];
   }
 
-  async voucherMeta(scope: Pick<FullScope, 'accountId' | 'livemode' | 'voucherId'>): Promise<VoucherMeta> {
-    const [row] = await this.clickhouse.rows<Row>('voucher_meta', voucherMetaSql(this.db, scope));
-    return { exists: big(row?.n) > 0n, code: String(row?.code ?? ''), currencies: (row?.currencies as string[]) ?? [] };
-  }
-
-  async redemptionsByCurrency(scope: Scope): Promise<Array<{ currency: string; redeemed: bigint }>> {
-    const rows = await this.clickhouse.rows<Row>('redemptions_by_currency', redemptionsByCurrencySql(this.db, scope, await this.dailyFrom()));
-    return rows.map((r) => ({ currency: String(r.currency), redeemed: big(r.n_redeemed) }));
+  /**
+   * Does the voucher exist; its code and currencies; with `chooseCurrency`, also its redemptions
+   * per currency over its whole history (what the default currency is chosen from).
+   */
+  async voucherMeta(scope: Pick<FullScope, 'accountId' | 'livemode' | 'voucherId'>, chooseCurrency: boolean): Promise<VoucherMeta> {
+    const currencyChoice = chooseCurrency ? { dailyFrom: await this.dailyFrom() } : undefined;
+    const [row] = await this.clickhouse.rows<Row>('voucher_meta', voucherScopeSql(this.db, scope, currencyChoice));
+    return {
+      exists: big(row?.n) > 0n,
+      code: String(row?.code ?? ''),
+      currencies: (row?.currencies as string[]) ?? [],
+      redemptions: ((row?.redemptions ?? []) as unknown as Array<[string, string]>).map(([currency, n]) => ({ currency, redeemed: big(n) })),
+    };
   }
 
   /**
@@ -172,31 +185,32 @@ export class AnalyticsRepository {
   }
 
   /**
-   * Figures per currency and bucket (first day, YYYY-MM-DD); empty buckets are absent.
+   * Figures per currency and bucket (first day, YYYY-MM-DD); empty buckets are absent. With
+   * `previous`, also that period's additive sums per currency (growth rates), from the same statement.
    * `utcDays`: every bucket boundary is a UTC midnight, so whole days may come from the daily rollup.
    */
   async bucketStatsByCurrency(
     scope: Scope,
     range: MsRange,
     bucketOf: (column: string) => string,
-    options: { distinct: readonly DistinctCount[]; utcDays: boolean },
-  ): Promise<Map<string, Map<string, StatSums>>> {
+    options: { distinct: readonly DistinctCount[]; utcDays: boolean; previous?: MsRange },
+  ): Promise<{ buckets: Map<string, Map<string, StatSums>>; previous: Map<string, StatSums> }> {
     const keys = [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }];
-    const dailyFrom = options.utcDays ? await this.dailyFrom() : undefined;
-    const rows = await this.mergedStats('bucket_stats', scope, range, { keys, distinct: options.distinct, dailyFrom });
-    const byCurrency = new Map<string, Map<string, StatSums>>();
+    const dailyFrom = await this.dailyFrom();
+    const alsoSums = options.previous && { range: options.previous, keys: [CURRENCY_KEY, PREVIOUS_PERIOD_KEY], dailyFrom };
+    const rows = await this.mergedStats('bucket_stats', scope, range, { keys, distinct: options.distinct, dailyFrom: options.utcDays ? dailyFrom : undefined, alsoSums });
+    const buckets = new Map<string, Map<string, StatSums>>();
+    const previous = new Map<string, StatSums>();
     for (const r of rows) {
-      const days = byCurrency.get(String(r.currency)) ?? new Map<string, StatSums>();
+      if (r.day === PREVIOUS_PERIOD) {
+        previous.set(String(r.currency), sums(r));
+        continue;
+      }
+      const days = buckets.get(String(r.currency)) ?? new Map<string, StatSums>();
       days.set(String(r.day), sums(r));
-      byCurrency.set(String(r.currency), days);
+      buckets.set(String(r.currency), days);
     }
-    return byCurrency;
-  }
-
-  /** Additive sums per currency (no distinct counts): the cheap query behind growth rates. */
-  async additiveStatsByCurrency(scope: Scope, range: MsRange): Promise<Map<string, StatSums>> {
-    const rows = await this.mergedStats('additive_stats', scope, range, { keys: [CURRENCY_KEY], distinct: [], dailyFrom: await this.dailyFrom() });
-    return new Map(rows.map((r) => [String(r.currency), sums(r)]));
+    return { buckets, previous };
   }
 
   /** Sums and distinct orders per segment of the events themselves (customer insights' segments). */
@@ -212,7 +226,8 @@ export class AnalyticsRepository {
 
   /** Additive sums only (no distinct counts) in the scope's currency. */
   async additiveStats(scope: FullScope, range: MsRange): Promise<StatSums> {
-    return (await this.additiveStatsByCurrency(scope, range)).get(scope.currency) ?? ZERO_SUMS;
+    const [row] = await this.mergedStats('additive_stats', scope, range, { keys: [], distinct: [], dailyFrom: await this.dailyFrom() });
+    return row ? sums(row) : ZERO_SUMS;
   }
 
   async customerGroups(scope: FullScope, range: MsRange): Promise<CustomerGroup[]> {

@@ -1,4 +1,4 @@
-import { mergedStatsQueries, splitRange, stateSource, type MsRange } from './stats-sql';
+import { mergedStatsQueries, periodsStateSource, splitRange, stateSource, type MsRange } from './stats-sql';
 
 const t = (iso: string) => Date.parse(iso);
 
@@ -112,6 +112,41 @@ describe('mergedStatsQueries', () => {
     const [all] = mergedStatsQueries('db', scope, edges, { keys: [], dimensions: true, distinct: [] });
     expect(all).not.toContain("dimension = 'segment'");
     expect(all).not.toContain("dim.1 = 'segment'");
+  });
+});
+
+describe('a second period in the sums statement (alsoSums)', () => {
+  const scope = { accountId: 'a', livemode: false, voucherId: 'v' };
+  const day = { name: 'day', bucket: "toString(toDate(bucket, 'UTC'))", raw: "toString(toDate(time, 'UTC'))" };
+  const previousKey = { name: 'day', bucket: "'previous'", raw: "'previous'" };
+  const currency = { name: 'currency', bucket: 'currency', raw: 'currency' };
+  const count = (text: string, part: string) => text.split(part).length - 1;
+
+  it('reads each table once, keying rows by the period their bounds fall in; distinct counts stay on the main period', () => {
+    const range = { startMs: t('2024-03-10T00:00:00Z'), endMs: t('2024-03-12T00:00:00Z') };
+    const previous = { startMs: t('2024-03-08T00:00:00Z'), endMs: t('2024-03-10T00:00:00Z') };
+    const [sums, orders] = mergedStatsQueries('db', scope, range, {
+      keys: [currency, day],
+      distinct: ['orders'],
+      dailyFrom: 0,
+      alsoSums: { range: previous, keys: [currency, previousKey], dailyFrom: 0 },
+    });
+    expect(count(sums, 'FROM db.voucher_stats_1d')).toBe(1);
+    expect(sums).toContain(`multiIf((bucket >= toDateTime(${range.startMs / 1000}) AND bucket < toDateTime(${range.endMs / 1000})), ${day.bucket}, 'previous') AS day`);
+    expect(sums).toContain(`OR (bucket >= toDateTime(${previous.startMs / 1000}) AND bucket < toDateTime(${previous.endMs / 1000}))`);
+    expect(sums).toContain('currency AS currency,');
+    expect(orders).not.toContain("'previous'");
+    expect(orders).not.toContain(`toDateTime(${previous.startMs / 1000})`);
+  });
+
+  it('raw edges of both periods come from one scan of the events, each keyed by its own bounds', () => {
+    const range = { startMs: t('2024-03-10T00:00:00.500Z'), endMs: t('2024-03-11T00:00:00.500Z') };
+    const previous = { startMs: t('2024-03-09T00:00:00.500Z'), endMs: range.startMs };
+    const source = periodsStateSource('db', scope, [{ range, keys: [currency, day] }, { range: previous, keys: [currency, previousKey] }], {});
+    expect(count(source, 'FROM db.voucher_events')).toBe(1);
+    expect(count(source, 'FROM db.voucher_stats_15m')).toBe(1);
+    expect(source).toMatch(/multiIf\(\(.*1710028800500.*\), toString\(toDate\(time, 'UTC'\)\), 'previous'\) AS day/);
+    expect(source).toContain('GROUP BY currency, day');
   });
 });
 

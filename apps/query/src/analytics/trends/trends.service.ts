@@ -47,13 +47,16 @@ export class TrendsService {
         const distinct = distinctCountsFor(metrics);
         // Figures of every currency are fetched alongside the default-currency choice: one round trip, not two.
         const base = { accountId: tenant.accountId, livemode: tenant.livemode, voucherId, currency: query.currency };
-        const [{ scope, code }, bucketsByCurrency, previousByCurrency] = await Promise.all([
+        const [{ scope, code }, stats] = await Promise.all([
           this.vouchers.resolve(tenant, voucherId, query.currency),
-          this.repository.bucketStatsByCurrency(base, range, bucketSql(interval, range.timeZone), { distinct, utcDays: bucketsAreUtcDays(range) }),
-          this.repository.additiveStatsByCurrency(base, { startMs: Math.max(0, range.startMs - length), endMs: range.startMs }),
+          this.repository.bucketStatsByCurrency(base, range, bucketSql(interval, range.timeZone), {
+            distinct,
+            utcDays: bucketsAreUtcDays(range),
+            previous: { startMs: Math.max(0, range.startMs - length), endMs: range.startMs },
+          }),
         ]);
-        const buckets = bucketsByCurrency.get(scope.currency) ?? new Map<string, StatSums>();
-        const previous = previousByCurrency.get(scope.currency) ?? ZERO_SUMS;
+        const buckets = stats.buckets.get(scope.currency) ?? new Map<string, StatSums>();
+        const previous = stats.previous.get(scope.currency) ?? ZERO_SUMS;
         let uses = 0n;
         let discount = 0n;
         for (const sums of buckets.values()) {
