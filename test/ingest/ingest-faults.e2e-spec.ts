@@ -158,6 +158,31 @@ describe('ingest under faults', () => {
       );
       expect(Number(version)).toBeGreaterThan(0);
       expect(Number(await redis.get(`va:dv:${account}:test`))).toBeGreaterThan(0);
+      expect(Number(await redis.get('va:dv:epoch'))).toBe(1); // this process's first signal
+    } finally {
+      redis.disconnect();
+      await redisServer.stop();
+    }
+  });
+
+  it('a process killed with changes it could not signal (Redis away): the next one to start bumps the epoch', async () => {
+    const env = topicsFor('redisdead');
+    const account = uid('acc');
+    await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC]);
+    const redisPort = await freePort(); // nothing listens here yet
+    const first = await start('ingest', { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    await produceEvents(env.KAFKA_TOPIC, events(account, 50));
+    await eventually(() => stats(account), (s) => s.rows >= 50);
+    await eventually(() => metricValue(first.port, 'ingest_freshness_pending_vouchers'), (n) => n > 0);
+    await first.stop('SIGKILL'); // its pending signals die with it
+
+    const redisServer = await startPrivateRedis(redisPort);
+    const redis = new Redis(redisPort, '127.0.0.1');
+    try {
+      expect(await redis.get('va:dv:epoch')).toBeNull();
+      await start('ingest', { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+      // No new event arrives, and the stored batch was committed: only the epoch covers it.
+      expect(Number(await eventually(() => redis.get('va:dv:epoch'), (v) => Number(v) > 0, 20_000))).toBe(1);
     } finally {
       redis.disconnect();
       await redisServer.stop();

@@ -2,7 +2,9 @@ import { makeEvent, uid } from '../fixtures/events';
 import { metricValue, startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/clickhouse';
 import { createTopics, produceEvents } from '../support/kafka';
-import { get, q, startQuery, testKey } from './query-support';
+import Redis from 'ioredis';
+import { TEST_ENV } from '../support/env';
+import { get, insertEvents, q, startQuery, testKey } from './query-support';
 
 /** Events go through real Kafka and a real ingest; answers are checked over HTTP, exactly. */
 describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () => {
@@ -116,6 +118,23 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
       }),
     );
     expect(Math.max(...seen)).toBeLessThanOrEqual(2_000);
+  });
+
+  it('an epoch bump (each ingest start) makes every cached answer unreachable: changes a dead process never signalled', async () => {
+    const E = uid('v');
+    await insertEvents([redeemed(acc1, E, uid('o'))]);
+    const uses = async () => (await get(query, perf(E), key1)).body.performance.total_uses;
+    expect(await uses()).toBe(1);
+    // Stored but never signalled, as by an ingest process that died while Redis was away:
+    await insertEvents([redeemed(acc1, E, uid('o'), { customer_id: 'cus_2' })]);
+    expect(await uses()).toBe(1); // the cached answer
+    const redis = new Redis(TEST_ENV.REDIS_URL);
+    try {
+      await redis.incr('va:dv:epoch'); // what the next ingest process does once it reaches Redis
+    } finally {
+      redis.disconnect();
+    }
+    expect(await uses()).toBe(2);
   });
 
   it('a burst of identical cold requests makes one ClickHouse query (single-flight)', async () => {

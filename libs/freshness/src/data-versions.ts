@@ -13,6 +13,10 @@ export interface ChangedVoucher {
  * computed before the change become unreachable at once (no scan-and-delete, no TTL wait).
  * The account-wide version moves with every change, voucher or not: it covers answers that span
  * vouchers (the voucher list) or customers' whole order history (customer insights).
+ *
+ * One more version, the epoch, is part of every cache key. Each ingest process bumps it once when
+ * it first reaches Redis: changes a process stored but could not signal (Redis away) and then died
+ * with are covered by whichever process starts next, not left to the cache TTL.
  */
 export class DataVersions {
   constructor(
@@ -28,9 +32,14 @@ export class DataVersions {
     return `${this.prefix}dv:${accountId}:${livemode ? 'live' : 'test'}`;
   }
 
-  /** Bumps every changed voucher and its account in one round trip. */
-  async bump(changes: Iterable<ChangedVoucher>): Promise<number> {
-    const keys = new Set<string>();
+  /** The version every cached answer depends on besides its voucher's or account's. */
+  epochKey(): string {
+    return `${this.prefix}dv:epoch`;
+  }
+
+  /** Bumps every changed voucher and its account (and with `epoch`, the epoch) in one round trip. */
+  async bump(changes: Iterable<ChangedVoucher>, options: { epoch?: boolean } = {}): Promise<number> {
+    const keys = new Set<string>(options.epoch ? [this.epochKey()] : []);
     for (const c of changes) {
       if (c.voucherId) keys.add(this.voucherKey(c.accountId, c.livemode, c.voucherId));
       keys.add(this.accountKey(c.accountId, c.livemode));

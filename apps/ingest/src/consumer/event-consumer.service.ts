@@ -78,7 +78,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
     // Not awaited: the HTTP side (health, metrics) comes up even while Kafka is still starting.
     void this.start();
     this.freshnessTimer = setInterval(() => {
-      if (this.freshness.pendingCount > 0) {
+      if (this.freshness.hasPending) {
         void this.freshness.signal().then(() => ingestMetrics.freshnessPending.set(this.freshness.pendingCount));
       }
     }, 1_000);

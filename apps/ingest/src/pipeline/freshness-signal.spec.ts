@@ -6,10 +6,12 @@ const row = (voucher: string) => ({ account_id: 'acc', livemode: 0, voucher_id: 
 
 /** A DataVersions whose bumps are settled by the test, one at a time. */
 function manualVersions() {
-  const calls: Array<{ changes: ChangedVoucher[]; settle: (err?: Error) => void }> = [];
+  const calls: Array<{ changes: ChangedVoucher[]; epoch: boolean; settle: (err?: Error) => void }> = [];
   const versions = {
-    bump: (changes: Iterable<ChangedVoucher>) =>
-      new Promise<number>((resolve, reject) => calls.push({ changes: [...changes], settle: (err) => (err ? reject(err) : resolve(1)) })),
+    bump: (changes: Iterable<ChangedVoucher>, options: { epoch?: boolean } = {}) =>
+      new Promise<number>((resolve, reject) =>
+        calls.push({ changes: [...changes], epoch: options.epoch === true, settle: (err) => (err ? reject(err) : resolve(1)) }),
+      ),
   } as unknown as DataVersions;
   return { versions, calls };
 }
@@ -23,6 +25,24 @@ describe('FreshnessSignal', () => {
     calls[0].settle();
     await done;
     expect(signal.pendingCount).toBe(0);
+  });
+
+  it("bumps the epoch with the process's first successful signal, and only then", async () => {
+    const { versions, calls } = manualVersions();
+    const signal = new FreshnessSignal(versions, () => undefined);
+    expect(signal.hasPending).toBe(true); // the retry timer bumps it even before any event arrives
+    const first = signal.signal(); // Redis away: the epoch stays owed
+    calls[0].settle(new Error('Redis down'));
+    await first;
+    expect([calls[0].epoch, signal.hasPending]).toEqual([true, true]);
+    const second = signal.signal([row('v1')]);
+    calls[1].settle();
+    await second;
+    expect([calls[1].epoch, signal.hasPending]).toEqual([true, false]);
+    const third = signal.signal([row('v2')]);
+    calls[2].settle();
+    await third;
+    expect(calls[2].epoch).toBe(false);
   });
 
   it('keeps a voucher pending when Redis fails, and retries it on the next call', async () => {

@@ -4,19 +4,28 @@ import type { EventRow } from '@app/contracts';
 /**
  * Tells the query service which vouchers changed. Best effort by design: ingest keeps writing
  * when Redis is down; the changed vouchers wait here and are signalled once Redis answers.
+ * The first successful signal of the process also bumps the epoch (DataVersions): whatever an
+ * earlier process stored and could not signal before it died is covered then.
  */
 export class FreshnessSignal {
   /** Changed vouchers not yet signalled, each with the sequence number of its latest mark. */
   private readonly pending = new Map<string, { change: ChangedVoucher; mark: number }>();
   private marks = 0;
+  private epochPending = true;
 
   constructor(
     private readonly versions: DataVersions,
     private readonly onError: (err: unknown, pending: number) => void,
   ) {}
 
+  /** Changed vouchers waiting for Redis. */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** Anything to signal: changed vouchers, or this process's epoch bump. */
+  get hasPending(): boolean {
+    return this.epochPending || this.pending.size > 0;
   }
 
   /** Records the vouchers in `rows` and tries to signal everything pending. Never throws. */
@@ -28,10 +37,12 @@ export class FreshnessSignal {
       if (entry) entry.mark = mark;
       else this.pending.set(key, { change: { accountId: row.account_id, livemode: row.livemode === 1, voucherId: row.voucher_id || undefined }, mark });
     }
-    if (this.pending.size === 0) return;
+    if (!this.hasPending) return;
     const batch = [...this.pending].map(([key, { change, mark }]) => ({ key, change, mark }));
+    const epoch = this.epochPending;
     try {
-      await this.versions.bump(batch.map((b) => b.change));
+      await this.versions.bump(batch.map((b) => b.change), { epoch });
+      if (epoch) this.epochPending = false;
       // A voucher marked again while this bump was in flight (a newer flush, whose own bump may
       // have failed) stays pending: this bump may have reached Redis before that flush's rows
       // were stored, and answers cached in between would then outlive them. Marks are numbered

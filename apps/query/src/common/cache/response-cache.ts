@@ -2,15 +2,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { DataVersions } from '@app/freshness';
 import { counter } from '@app/observability';
 import { REDIS } from '../redis/redis.provider';
 
 const lookups = counter('query_cache_lookups_total', 'Response cache lookups by endpoint and result (hit, miss, error, bypass)', ['endpoint', 'result']);
 const coalesced = counter('query_cache_coalesced_total', 'Requests that waited for an identical in-flight computation instead of querying', ['endpoint']);
 
-/** Reads the data version and the entry it names in one round trip. */
+/** Reads the data version (the epoch's and the answer's own) and the entry it names in one round trip. */
 const VERSIONED_GET_LUA = `
-local version = redis.call('GET', KEYS[1]) or '0'
+local version = (redis.call('GET', KEYS[1]) or '0') .. '.' .. (redis.call('GET', KEYS[2]) or '0')
 return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
 `;
 
@@ -55,8 +56,9 @@ export class ResponseCache {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly versions: DataVersions,
   ) {
-    redis.defineCommand('versionedGet', { numberOfKeys: 1, lua: VERSIONED_GET_LUA });
+    redis.defineCommand('versionedGet', { numberOfKeys: 2, lua: VERSIONED_GET_LUA });
   }
 
   async getOrCompute<T>(request: CacheRequest, compute: () => Promise<T>): Promise<T | CachedJson> {
@@ -72,7 +74,7 @@ export class ResponseCache {
     let version: string | undefined;
     try {
       const run = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<[string, string | null]>>).versionedGet;
-      const [v, cached] = await run.call(this.redis, request.versionKey, prefix, suffix);
+      const [v, cached] = await run.call(this.redis, this.versions.epochKey(), request.versionKey, prefix, suffix);
       version = v;
       if (cached !== null) {
         lookups.inc({ endpoint, result: 'hit' });
