@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { createClickHouse, migrateWhenReady } from '@app/clickhouse';
 import { loadConfig } from '@app/config';
+import { closeConnectionsOnShutdown } from '@app/observability';
 import { IngestModule } from './ingest.module';
 
 async function bootstrap(): Promise<void> {
@@ -15,6 +16,7 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create<NestFastifyApplication>(IngestModule, new FastifyAdapter(), { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  closeConnectionsOnShutdown(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
   await app.listen(config.INGEST_HTTP_PORT, '0.0.0.0');
 }

@@ -4,8 +4,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@app/config';
+import { closeConnectionsOnShutdown } from '@app/observability';
 import { registerCachedJsonSerializer } from './common/cache/response-cache';
-import { closeConnectionsOnShutdown } from './common/http/close-connections-on-shutdown';
 import { apiValidationPipe } from './common/errors/validation.pipe';
 import { registerHttpMetrics } from './common/http/http-metrics';
 import { setUpOpenApi } from './openapi';
