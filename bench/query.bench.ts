@@ -275,6 +275,21 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
     const b50 = percentile(b, 50);
     peerRows.push([name, ms(s50), ms(a50), (s50 / a50).toFixed(2), ms(b50), (b50 / s50).toFixed(2)]);
   }
+  // Fixed costs every uncached answer pays on this machine, whatever its SQL: what a ratio to a
+  // 10 ms peer can be measured against.
+  log(`fixed costs: HTTP round trip, authenticated and rate-limited refusal, ClickHouse SELECT 1, interleaved ×${COLD_RUNS}`);
+  const refusal = `http://127.0.0.1:${coldPort}/v1/analytics/vouchers/${BENCH.hotVoucher}/trends?${params}&interval=hourly`;
+  const [live, refused, select1] = await timeInterleaved(COLD_RUNS, [
+    async () => (await fetch(`http://127.0.0.1:${coldPort}/health/live`)).text(),
+    async () => (await fetch(refusal, { headers: { authorization: `Bearer ${KEY}` } })).text(),
+    () => sql('SELECT 1'),
+  ]);
+  const floorRows: Array<Array<string | number>> = [
+    ['fixed cost', 'p50 ms'],
+    ['HTTP round trip to the query app (`GET /health/live`: no auth, no Redis, no ClickHouse)', ms(percentile(live, 50))],
+    ['an analytics request refused after auth and the rate limiter (Redis), before any SQL (400 for a bad interval)', ms(percentile(refused, 50))],
+    ["ClickHouse's `SELECT 1` over HTTP (every statement pays at least this)", ms(percentile(select1, 50))],
+  ];
   cold.kill('SIGTERM');
   cachedApp.kill('SIGTERM');
 
@@ -294,6 +309,10 @@ ${markdownTable(cachedRows)}
 Peers, measured in the same run, interleaved request by request with the service (p50 of sequential runs): (a) the statements the service sends for the request, in the same order and parallelism, posted straight to ClickHouse's HTTP interface; (b) a straightforward query over the raw \`voucher_events\` table computing the same figures.
 
 ${markdownTable(peerRows)}
+
+Fixed costs on this machine, measured in the same run (interleaved, ${COLD_RUNS} each):
+
+${markdownTable(floorRows)}
 `,
   );
 }
