@@ -14,9 +14,10 @@ export interface ChangedVoucher {
  * The account-wide version moves with every change, voucher or not: it covers answers that span
  * vouchers (the voucher list) or customers' whole order history (customer insights).
  *
- * One more version, the epoch, is part of every cache key. Each ingest process bumps it once when
- * it first reaches Redis: changes a process stored but could not signal (Redis away) and then died
- * with are covered by whichever process starts next, not left to the cache TTL.
+ * One more version, the epoch, is part of every cache key. Each ingest process bumps it when it
+ * first reaches Redis and again after any failure or reconnection: changes a process stored but
+ * could not signal (Redis away) and then died with are covered by the next process to start or
+ * by any surviving one, not left to the cache TTL.
  */
 export class DataVersions {
   constructor(
@@ -30,6 +31,11 @@ export class DataVersions {
 
   accountKey(accountId: string, livemode: boolean): string {
     return `${this.prefix}dv:${accountId}:${livemode ? 'live' : 'test'}`;
+  }
+
+  /** Calls `listener` whenever the connection to Redis is (re)established. */
+  onConnected(listener: () => void): void {
+    this.redis.on('ready', listener);
   }
 
   /** The version every cached answer depends on besides its voucher's or account's. */

@@ -55,6 +55,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       ingestMetrics.freshnessPending.set(pending);
       this.logger.warn({ err: String(err), pending }, 'could not signal changed vouchers to Redis; will retry');
     });
+    versions.onConnected(() => this.freshness.redisConnected());
     this.flusher = new BatchFlusher({
       store: this.store,
       deadLetters: new DeadLetterPublisher(this.producer, config.KAFKA_DLQ_TOPIC),

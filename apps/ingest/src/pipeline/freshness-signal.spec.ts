@@ -45,6 +45,28 @@ describe('FreshnessSignal', () => {
     expect(calls[2].epoch).toBe(false);
   });
 
+  it('bumps the epoch again after a failure or a reconnection: others may have lost signals meanwhile', async () => {
+    const { versions, calls } = manualVersions();
+    const signal = new FreshnessSignal(versions, () => undefined);
+    const first = signal.signal();
+    calls[0].settle();
+    await first;
+    expect(signal.hasPending).toBe(false);
+    const failed = signal.signal([row('v1')]);
+    calls[1].settle(new Error('Redis down'));
+    await failed;
+    const recovered = signal.signal();
+    calls[2].settle();
+    await recovered;
+    expect(calls.map((c) => c.epoch)).toEqual([true, false, true]);
+    signal.redisConnected();
+    expect(signal.hasPending).toBe(true);
+    const reconnected = signal.signal();
+    calls[3].settle();
+    await reconnected;
+    expect(calls[3].epoch).toBe(true);
+  });
+
   it('keeps a voucher pending when Redis fails, and retries it on the next call', async () => {
     const { versions, calls } = manualVersions();
     const errors: number[] = [];

@@ -5,7 +5,9 @@ import type { EventRow } from '@app/contracts';
  * Tells the query service which vouchers changed. Best effort by design: ingest keeps writing
  * when Redis is down; the changed vouchers wait here and are signalled once Redis answers.
  * The first successful signal of the process also bumps the epoch (DataVersions): whatever an
- * earlier process stored and could not signal before it died is covered then.
+ * earlier process stored and could not signal before it died is covered then. So does the first
+ * one after any failure or reconnection: another process may have died with signals during the
+ * same outage, or Redis may be back from an older snapshot with versions that went backwards.
  */
 export class FreshnessSignal {
   /** Changed vouchers not yet signalled, each with the sequence number of its latest mark. */
@@ -17,6 +19,11 @@ export class FreshnessSignal {
     private readonly versions: DataVersions,
     private readonly onError: (err: unknown, pending: number) => void,
   ) {}
+
+  /** Redis (re)connected: it may have been away, or restarted from an older snapshot. */
+  redisConnected(): void {
+    this.epochPending = true;
+  }
 
   /** Changed vouchers waiting for Redis. */
   get pendingCount(): number {
@@ -49,6 +56,7 @@ export class FreshnessSignal {
       // across the process, so a voucher dropped and marked anew never matches an older bump.
       for (const { key, mark } of batch) if (this.pending.get(key)?.mark === mark) this.pending.delete(key);
     } catch (err) {
+      this.epochPending = true;
       this.onError(err, this.pending.size);
     }
   }
