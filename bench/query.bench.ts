@@ -281,7 +281,11 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
   const refusal = `http://127.0.0.1:${coldPort}/v1/analytics/vouchers/${BENCH.hotVoucher}/trends?${params}&interval=hourly`;
   const [live, refused, select1] = await timeInterleaved(COLD_RUNS, [
     async () => (await fetch(`http://127.0.0.1:${coldPort}/health/live`)).text(),
-    async () => (await fetch(refusal, { headers: { authorization: `Bearer ${KEY}` } })).text(),
+    async () => {
+      const res = await fetch(refusal, { headers: { authorization: `Bearer ${KEY}` } });
+      await res.text();
+      if (res.status !== 400) throw new Error(`the refused request answered ${res.status}, not 400`);
+    },
     () => sql('SELECT 1'),
   ]);
   const floorRows: Array<Array<string | number>> = [
