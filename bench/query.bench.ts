@@ -9,6 +9,7 @@ import { createClickHouse, parseJsonEachRow, sqlNumber, sqlString } from '@app/c
 import {
   CURRENCY_KEY,
   customerInsightsSql,
+  voucherListSql,
   dailyCoverageSql,
   dailyFromCoverage,
   DISTINCT_COUNTS,
@@ -60,6 +61,7 @@ async function startQueryApp(port: number, cache: boolean): Promise<ChildProcess
       RATE_LIMIT_PERFORMANCE: '100000000',
       RATE_LIMIT_TRENDS: '100000000',
       RATE_LIMIT_CUSTOMERS: '100000000',
+      RATE_LIMIT_VOUCHERS: '100000000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -172,11 +174,13 @@ async function main(): Promise<void> {
   const cold = await startQueryApp(coldPort, false);
   const cachedApp = await startQueryApp(warmPort, true);
 
+  const hotPath = `/${BENCH.hotVoucher}`;
   const requests = {
-    performance: `performance?${params}`,
-    trends: `trends?${params}`,
-    'trends (additive: uses,discount)': `trends?${params}&metrics=uses,discount`,
-    customers: `customers?${params}`,
+    performance: `${hotPath}/performance?${params}`,
+    trends: `${hotPath}/trends?${params}`,
+    'trends (additive: uses,discount)': `${hotPath}/trends?${params}&metrics=uses,discount`,
+    customers: `${hotPath}/customers?${params}`,
+    'voucher list (sort=uses, first page of 20)': `?${params}&sort=uses`,
   } as const;
   type Name = keyof typeof requests;
 
@@ -188,7 +192,10 @@ async function main(): Promise<void> {
   const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
   // Trends read the comparison period's sums (growth rate) in their sums statement, as the service does.
   const previousSums = { range: prev, keys: [CURRENCY_KEY, PREVIOUS_PERIOD_KEY], dailyFrom };
+  const listScope = { accountId: BENCH.account, livemode: false };
   const peerA: Record<Name, () => Promise<unknown>> = {
+    // The service asks for one row more than the page, to know whether another page follows.
+    'voucher list (sort=uses, first page of 20)': () => sql(voucherListSql(DB, listScope, range, 'uses', undefined, 21, dailyFrom)),
     performance: () =>
       Promise.all([resolveSql(), merged(scopeBase, range, { keys: [CURRENCY_KEY], distinct: DISTINCT_COUNTS, main: true })]),
     trends: () =>
@@ -239,6 +246,12 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
     'trends (additive: uses,discount)': () =>
       sql(`SELECT toDate(time) AS day, countIf(${R}) - countIf(${B}) AS uses, sumIf(discount_amount, ${R}) - sumIf(discount_amount, ${B}) AS discount FROM voucher_events WHERE ${where} GROUP BY day ORDER BY day`),
     customers: () => sql(naiveCustomers),
+    'voucher list (sort=uses, first page of 20)': () =>
+      sql(`SELECT voucher_id, currency, countIf(${R}) - countIf(${B}) AS uses, sumIf(discount_amount, ${R}) - sumIf(discount_amount, ${B}) AS discount,
+        sumIf(order_amount - discount_amount, ${R}) - sumIf(order_amount - discount_amount, ${B}) AS revenue_impact, any(voucher_code) AS code
+        FROM voucher_events WHERE account_id = ${sqlString(BENCH.account)} AND livemode = 0 AND voucher_id != ''
+          AND time >= toDateTime(${sqlNumber(range.startMs / 1000)}) AND time < toDateTime(${sqlNumber(range.endMs / 1000)})
+        GROUP BY voucher_id, currency ORDER BY uses DESC, voucher_id, currency LIMIT 21`),
   };
 
   const targets: Record<Name, string> = {
@@ -246,6 +259,7 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
     trends: '≤ 60',
     'trends (additive: uses,discount)': '≤ 60',
     customers: '≤ 150',
+    'voucher list (sort=uses, first page of 20)': '– (none set)',
   };
 
   const latencyRows: Array<Array<string | number>> = [['endpoint (hot voucher, 90 days)', 'uncached p50 / p95 / p99 ms', 'target p95 ms']];
@@ -256,8 +270,8 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
     ['endpoint', 'service uncached p50 ms', 'peer (a) same SQL direct p50 ms', 'service / (a) (target ≤ 1.3)', 'peer (b) raw-table SQL p50 ms', '(b) / service (target ≥ 1; additive ≥ 5)'],
   ];
   for (const name of Object.keys(requests) as Name[]) {
-    const runs = name === 'customers' ? CUSTOMER_RUNS : COLD_RUNS;
-    const url = (port: number) => `http://127.0.0.1:${port}/v1/analytics/vouchers/${BENCH.hotVoucher}/${requests[name]}`;
+    const runs = name === 'customers' || name.startsWith('voucher list') ? CUSTOMER_RUNS : COLD_RUNS;
+    const url = (port: number) => `http://127.0.0.1:${port}/v1/analytics/vouchers${requests[name]}`;
     log(`${name}: uncached service, peer (a), peer (b), interleaved ×${runs}`);
     const [service, a, b] = await timeInterleaved(runs, [() => httpGet(url(coldPort)), peerA[name], peerB[name]]);
     log(`${name}: cached, 50 connections: closed loop ${WARM_SECONDS} s, then ${CACHED_RATE} req/s for ${WARM_SECONDS} s`);
@@ -300,9 +314,9 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
   writeBenchmarkSection(
     'query',
     'Query API (npm run bench:query)',
-    `Dataset generated inside ClickHouse into \`${DB}\`: ${BENCH.events.toLocaleString('en')} events over ${BENCH.days} days, ${BENCH.vouchers.toLocaleString('en')} vouchers, ${BENCH.customers.toLocaleString('en')} customers; hot voucher \`${BENCH.hotVoucher}\`: ${hot.events.toLocaleString('en')} events in the period, ${hot.customers.toLocaleString('en')} distinct customers in the default currency (whose ledger holds ${hot.ledgerRows.toLocaleString('en')} order sightings). Requests: hot voucher, ${period.startDate} … ${period.endDate} (90 days), default currency, UTC.
+    `Dataset generated inside ClickHouse into \`${DB}\`: ${BENCH.events.toLocaleString('en')} events over ${BENCH.days} days, ${BENCH.vouchers.toLocaleString('en')} vouchers, ${BENCH.customers.toLocaleString('en')} customers; hot voucher \`${BENCH.hotVoucher}\`: ${hot.events.toLocaleString('en')} events in the period, ${hot.customers.toLocaleString('en')} distinct customers in the default currency (whose ledger holds ${hot.ledgerRows.toLocaleString('en')} order sightings). Requests: hot voucher (the voucher list: the whole account), ${period.startDate} … ${period.endDate} (90 days), default currency, UTC.
 
-Uncached = a query app with QUERY_CACHE_ENABLED=false, ${COLD_RUNS} sequential requests (${CUSTOMER_RUNS} for customers) after one warm-up. Rate limiter active (limits raised) on both apps.
+Uncached = a query app with QUERY_CACHE_ENABLED=false, ${COLD_RUNS} sequential requests (${CUSTOMER_RUNS} for customers and the voucher list) after one warm-up. Rate limiter active (limits raised) on both apps.
 
 ${markdownTable(latencyRows)}
 
