@@ -16,6 +16,13 @@ function manualVersions() {
   return { versions, calls };
 }
 
+/** One signal whose bump Redis answers at once: accepted, or refused with `err`. */
+async function signalSettled(signal: FreshnessSignal, calls: ReturnType<typeof manualVersions>['calls'], rows?: EventRow[], err?: Error): Promise<void> {
+  const done = signal.signal(rows);
+  calls[calls.length - 1].settle(err);
+  await done;
+}
+
 describe('FreshnessSignal', () => {
   it('signals each changed voucher once per flush and forgets it once Redis took it', async () => {
     const { versions, calls } = manualVersions();
@@ -31,39 +38,25 @@ describe('FreshnessSignal', () => {
     const { versions, calls } = manualVersions();
     const signal = new FreshnessSignal(versions, () => undefined);
     expect(signal.hasPending).toBe(true); // the retry timer bumps it even before any event arrives
-    const first = signal.signal(); // Redis away: the epoch stays owed
-    calls[0].settle(new Error('Redis down'));
-    await first;
+    await signalSettled(signal, calls, undefined, new Error('Redis down')); // Redis away: the epoch stays owed
     expect([calls[0].epoch, signal.hasPending]).toEqual([true, true]);
-    const second = signal.signal([row('v1')]);
-    calls[1].settle();
-    await second;
+    await signalSettled(signal, calls, [row('v1')]);
     expect([calls[1].epoch, signal.hasPending]).toEqual([true, false]);
-    const third = signal.signal([row('v2')]);
-    calls[2].settle();
-    await third;
+    await signalSettled(signal, calls, [row('v2')]);
     expect(calls[2].epoch).toBe(false);
   });
 
   it('bumps the epoch again after a failure or a reconnection: others may have lost signals meanwhile', async () => {
     const { versions, calls } = manualVersions();
     const signal = new FreshnessSignal(versions, () => undefined);
-    const first = signal.signal();
-    calls[0].settle();
-    await first;
+    await signalSettled(signal, calls);
     expect(signal.hasPending).toBe(false);
-    const failed = signal.signal([row('v1')]);
-    calls[1].settle(new Error('Redis down'));
-    await failed;
-    const recovered = signal.signal();
-    calls[2].settle();
-    await recovered;
+    await signalSettled(signal, calls, [row('v1')], new Error('Redis down'));
+    await signalSettled(signal, calls); // recovered
     expect(calls.map((c) => c.epoch)).toEqual([true, false, true]);
     signal.redisConnected();
     expect(signal.hasPending).toBe(true);
-    const reconnected = signal.signal();
-    calls[3].settle();
-    await reconnected;
+    await signalSettled(signal, calls);
     expect(calls[3].epoch).toBe(true);
   });
 
@@ -71,13 +64,9 @@ describe('FreshnessSignal', () => {
     const { versions, calls } = manualVersions();
     const errors: number[] = [];
     const signal = new FreshnessSignal(versions, (_err, pending) => errors.push(pending));
-    const first = signal.signal([row('v1')]);
-    calls[0].settle(new Error('Redis down'));
-    await first;
+    await signalSettled(signal, calls, [row('v1')], new Error('Redis down'));
     expect([signal.pendingCount, errors]).toEqual([1, [1]]);
-    const retry = signal.signal();
-    calls[1].settle();
-    await retry;
+    await signalSettled(signal, calls); // the retry
     expect(signal.pendingCount).toBe(0);
   });
 
