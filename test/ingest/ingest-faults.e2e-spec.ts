@@ -29,6 +29,10 @@ async function stats(account: string, query = (sql: string) => queryRows<{ rows:
 
 afterAll(() => ch.close());
 
+const redisAt = (port: number) => `redis://127.0.0.1:${port}`;
+/** The cache epoch ingest bumps once Redis answers, read until it is set. */
+const epochBumped = (redis: Redis) => eventually(() => redis.get('va:dv:epoch'), (v) => Number(v) > 0, 20_000);
+
 describe('ingest under faults', () => {
   const started: AppProcess[] = [];
   const start = async (...args: Parameters<typeof startApp>) => {
@@ -140,7 +144,7 @@ describe('ingest under faults', () => {
     const account = uid('acc');
     await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC]);
     const redisPort = await freePort(); // nothing listens here yet
-    const ingest = await start('ingest', { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    const ingest = await start('ingest', { ...env, REDIS_URL: redisAt(redisPort) });
 
     await produceEvents(env.KAFKA_TOPIC, events(account, 50));
     await eventually(() => stats(account), (s) => s.rows >= 50);
@@ -170,7 +174,7 @@ describe('ingest under faults', () => {
     const account = uid('acc');
     await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC]);
     const redisPort = await freePort(); // nothing listens here yet
-    const first = await start('ingest', { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    const first = await start('ingest', { ...env, REDIS_URL: redisAt(redisPort) });
     await produceEvents(env.KAFKA_TOPIC, events(account, 50));
     await eventually(() => stats(account), (s) => s.rows >= 50);
     await eventually(() => metricValue(first.port, 'ingest_freshness_pending_vouchers'), (n) => n > 0);
@@ -180,9 +184,9 @@ describe('ingest under faults', () => {
     const redis = new Redis(redisPort, '127.0.0.1');
     try {
       expect(await redis.get('va:dv:epoch')).toBeNull();
-      await start('ingest', { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+      await start('ingest', { ...env, REDIS_URL: redisAt(redisPort) });
       // No new event arrives, and the stored batch was committed: only the epoch covers it.
-      expect(Number(await eventually(() => redis.get('va:dv:epoch'), (v) => Number(v) > 0, 20_000))).toBeGreaterThan(0);
+      expect(Number(await epochBumped(redis))).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
       await redisServer.stop();
@@ -196,16 +200,16 @@ describe('ingest under faults', () => {
     let redisServer = await startPrivateRedis(redisPort);
     const redis = new Redis(redisPort, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
-      await start('ingest', { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+      await start('ingest', { ...env, REDIS_URL: redisAt(redisPort) });
       await redis.connect();
-      await eventually(() => redis.get('va:dv:epoch'), (v) => Number(v) > 0, 20_000);
+      await epochBumped(redis);
       redis.disconnect();
       // Redis restarts empty (as from an older snapshot: versions went back). Another ingest
       // process may have died with unsignalled changes meanwhile; this one has none of its own.
       await redisServer.stop();
       redisServer = await startPrivateRedis(redisPort);
       await redis.connect();
-      expect(Number(await eventually(() => redis.get('va:dv:epoch'), (v) => Number(v) > 0, 20_000))).toBeGreaterThan(0);
+      expect(Number(await epochBumped(redis))).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
       await redisServer.stop();
