@@ -14,8 +14,9 @@ import {
   dailyFromCoverage,
   DISTINCT_COUNTS,
   mergedStatsQueries,
-  PREVIOUS_PERIOD_KEY,
+  trendStatsOptions,
   voucherScopeSql,
+  type DistinctCount,
   type MergedStatsOptions,
   type MsRange,
   type Scope,
@@ -189,9 +190,8 @@ async function main(): Promise<void> {
   log(`daily rollup complete from ${Number.isFinite(dailyFrom) ? new Date(dailyFrom).toISOString() : 'never'}`);
   const resolveSql = () => sql(voucherScopeSql(DB, scopeBase, { dailyFrom }));
   const day = bucketSql('day', 'UTC');
-  const dayKey = { name: 'day', bucket: day('bucket'), raw: day('time') };
   // Trends read the comparison period's sums (growth rate) in their sums statement, as the service does.
-  const previousSums = { range: prev, keys: [CURRENCY_KEY, PREVIOUS_PERIOD_KEY], dailyFrom };
+  const trendOptions = (distinct: DistinctCount[]) => trendStatsOptions(day, { distinct, previous: prev, dailyFrom, utcDays: true });
   const listScope = { accountId: BENCH.account, livemode: false };
   const peerA: Record<Name, () => Promise<unknown>> = {
     // The service asks for one row more than the page, to know whether another page follows.
@@ -202,12 +202,12 @@ async function main(): Promise<void> {
       Promise.all([
         resolveSql(),
         // The default trend figures show distinct orders (conversion rate), not distinct customers.
-        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: ['orders'], alsoSums: previousSums }),
+        merged(scopeBase, range, trendOptions(['orders'])),
       ]),
     'trends (additive: uses,discount)': () =>
       Promise.all([
         resolveSql(),
-        merged(scopeBase, range, { keys: [CURRENCY_KEY, dayKey], distinct: [], alsoSums: previousSums }),
+        merged(scopeBase, range, trendOptions([])),
       ]),
     customers: async () => {
       await resolveSql();

@@ -10,7 +10,7 @@ import {
   groupColumns,
   mergedStatsQueries,
   PREVIOUS_PERIOD,
-  PREVIOUS_PERIOD_KEY,
+  trendStatsOptions,
   voucherListSql,
   voucherScopeSql,
   type DistinctCount,
@@ -185,20 +185,16 @@ export class AnalyticsRepository implements OnModuleInit {
   }
 
   /**
-   * Figures per currency and bucket (first day, YYYY-MM-DD); empty buckets are absent. With
-   * `previous`, also that period's additive sums per currency (growth rates), from the same statement.
-   * `utcDays`: every bucket boundary is a UTC midnight, so whole days may come from the daily rollup.
+   * Figures per currency and bucket (first day, YYYY-MM-DD; empty buckets are absent), and the
+   * preceding period's additive sums per currency (growth rates), from the same statements.
    */
   async bucketStatsByCurrency(
     scope: Scope,
     range: MsRange,
     bucketOf: (column: string) => string,
-    options: { distinct: readonly DistinctCount[]; utcDays: boolean; previous?: MsRange },
+    options: { distinct: readonly DistinctCount[]; utcDays: boolean; previous: MsRange },
   ): Promise<{ buckets: Map<string, Map<string, StatSums>>; previous: Map<string, StatSums> }> {
-    const keys = [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }];
-    const dailyFrom = await this.dailyFrom();
-    const alsoSums = options.previous && { range: options.previous, keys: [CURRENCY_KEY, PREVIOUS_PERIOD_KEY], dailyFrom };
-    const rows = await this.mergedStats('bucket_stats', scope, range, { keys, distinct: options.distinct, dailyFrom: options.utcDays ? dailyFrom : undefined, alsoSums });
+    const rows = await this.mergedStats('bucket_stats', scope, range, trendStatsOptions(bucketOf, { ...options, dailyFrom: await this.dailyFrom() }));
     const buckets = new Map<string, Map<string, StatSums>>();
     const previous = new Map<string, StatSums>();
     for (const r of rows) {

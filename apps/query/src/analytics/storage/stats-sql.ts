@@ -133,7 +133,7 @@ export const CURRENCY_KEY: GroupKey = { name: 'currency', bucket: 'currency', ra
 
 /** A trend's comparison period, keyed beside its buckets (`day`): never a YYYY-MM-DD bucket. */
 export const PREVIOUS_PERIOD = 'previous';
-export const PREVIOUS_PERIOD_KEY: GroupKey = { name: 'day', bucket: `'${PREVIOUS_PERIOD}'`, raw: `'${PREVIOUS_PERIOD}'` };
+const PREVIOUS_PERIOD_KEY: GroupKey = { name: 'day', bucket: `'${PREVIOUS_PERIOD}'`, raw: `'${PREVIOUS_PERIOD}'` };
 
 export type Dimension = 'segment' | 'region' | 'failure_reason';
 
@@ -261,12 +261,29 @@ export function mergedStatsQueries(db: string, scope: Scope, range: MsRange, opt
     statements.push({ columns: [count], select: [`uniqExactIfMerge(${count}) AS n_${count}`], settings: ' SETTINGS max_threads = 1' });
   }
   const grouped = groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : '';
-  const also = options.alsoSums;
+  const main: KeyedPeriod = { range, keys: options.keys, dailyFrom: options.dailyFrom };
+  const withAlso = options.alsoSums ? [main, options.alsoSums] : [main];
   return statements.map(({ columns, select, settings }, i) => {
-    const main: KeyedPeriod = { range, keys: options.keys, dailyFrom: options.dailyFrom };
-    const source = periodsStateSource(db, scope, i === 0 && also ? [main, also] : [main], { ...options, columns });
+    const source = periodsStateSource(db, scope, i === 0 ? withAlso : [main], { ...options, columns });
     return `SELECT ${[...groupBy, ...select].join(', ')} FROM (\n${source}\n)${grouped}${settings ?? ''}`;
   });
+}
+
+/**
+ * The statements of a trend: figures per currency and bucket (`day`, the bucket's first day from
+ * `bucketOf`), with the preceding period's sums in the sums statement keyed PREVIOUS_PERIOD.
+ * `utcDays`: every bucket boundary is a UTC midnight, so the buckets may read the daily rollup.
+ */
+export function trendStatsOptions(
+  bucketOf: (column: string) => string,
+  trend: { distinct: readonly DistinctCount[]; previous: MsRange; dailyFrom: number; utcDays: boolean },
+): MergedStatsOptions {
+  return {
+    keys: [CURRENCY_KEY, { name: 'day', bucket: bucketOf('bucket'), raw: bucketOf('time') }],
+    distinct: trend.distinct,
+    dailyFrom: trend.utcDays ? trend.dailyFrom : undefined,
+    alsoSums: { range: trend.previous, keys: [CURRENCY_KEY, PREVIOUS_PERIOD_KEY], dailyFrom: trend.dailyFrom },
+  };
 }
 
 /** From which instant the daily rollup holds every event (the latest coverage row wins); read with dailyFromCoverage. */

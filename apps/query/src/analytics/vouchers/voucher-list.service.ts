@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { IDENTIFIER } from '@app/contracts';
 import { DataVersions } from '@app/freshness';
 import type { Tenant } from '../../common/auth/api-key-store';
 import { ResponseCache, type CachedJson } from '../../common/cache/response-cache';
@@ -93,7 +94,7 @@ export class VoucherListService {
       const ok =
         c.f === fingerprint &&
         typeof c.v === 'string' && /^-?\d{1,18}$/.test(c.v) &&
-        typeof c.id === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(c.id) &&
+        typeof c.id === 'string' && IDENTIFIER.test(c.id) &&
         typeof c.c === 'string' && /^[A-Z]{3}$/.test(c.c) &&
         Number.isSafeInteger(c.s) && Number.isSafeInteger(c.e);
       if (ok) {
