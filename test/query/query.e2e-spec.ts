@@ -2,6 +2,7 @@ import { makeEvent, uid } from '../fixtures/events';
 import { metricValue, startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/clickhouse';
 import { createTopics, produceEvents } from '../support/kafka';
+import { DataVersions } from '@app/freshness';
 import Redis from 'ioredis';
 import { TEST_ENV } from '../support/env';
 import { get, insertEvents, q, startQuery, testKey } from './query-support';
@@ -130,7 +131,7 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     expect(await uses()).toBe(1); // the cached answer
     const redis = new Redis(TEST_ENV.REDIS_URL);
     try {
-      await redis.incr('va:dv:epoch'); // what the next ingest process does once it reaches Redis
+      await new DataVersions(redis, 'va:').bump([], { epoch: true }); // what the next ingest process does once it reaches Redis
     } finally {
       redis.disconnect();
     }

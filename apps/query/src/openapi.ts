@@ -12,7 +12,7 @@ const RATE_LIMIT_HEADERS = {
  * errors included; decorators can only attach headers one response at a time, so they are added
  * to the generated document here.
  */
-export function withRateLimitHeaders(document: OpenAPIObject): OpenAPIObject {
+function withRateLimitHeaders(document: OpenAPIObject): OpenAPIObject {
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
       const responses = (operation as { responses?: Record<string, { headers?: Record<string, unknown> }> }).responses;

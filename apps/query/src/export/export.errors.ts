@@ -1,4 +1,4 @@
-import { ApiError, type ErrorCode } from '../common';
+import { ApiError } from '../common';
 
 export class ExportNotFoundError extends ApiError {
   constructor() {
@@ -25,15 +25,10 @@ export class ExportNotReadyError extends ApiError {
   }
 }
 
-/** A failed export's download answers with the export's own EXPORT_FAILED body. */
+/** A failed export's download answers with the export's own EXPORT_FAILED body (every writer stores that code). */
 export class ExportFailedError extends ApiError {
-  constructor(body: { code: string; message: string; details?: Record<string, unknown> }) {
-    super(body.code as ErrorCode, body.message, body.details);
-  }
-
-  // The stored body's code is EXPORT_FAILED; whatever it says, a failed export is a 500.
-  override get status(): number {
-    return 500;
+  constructor(body: { message: string; details?: Record<string, unknown> }) {
+    super('EXPORT_FAILED', body.message, body.details);
   }
 }
 

@@ -138,16 +138,15 @@ export class ExportService implements OnApplicationShutdown {
       // An authentic link past its time: if the export itself has expired, say so (410, as the
       // docs promise); a link never outlives its export, so an expired export's link always
       // lands here. Otherwise only the link is stale: 401, fetch the status for a fresh one.
-      const exportExpired = found.status === 'expired' || (found.expires_at !== undefined && Date.parse(found.expires_at) <= Date.now());
-      if (check === 'expired' && !exportExpired) throw new InvalidDownloadTokenError(true);
+      if (check === 'expired' && !hasExpired(found)) throw new InvalidDownloadTokenError(true);
       record = found;
     } else {
       record = await this.owned(access.tenant!, exportId);
     }
     if (record.status === 'expired') throw new ExportExpiredError(record.expired_at);
-    if (record.status === 'failed') throw new ExportFailedError(record.error ?? { code: 'EXPORT_FAILED', message: 'Failed to generate export' });
+    if (record.status === 'failed') throw new ExportFailedError(record.error ?? { message: 'Failed to generate export' });
     if (record.status !== 'completed') throw new ExportNotReadyError(record.status, record.progress);
-    if (record.expires_at && Date.parse(record.expires_at) <= Date.now()) throw new ExportExpiredError(record.expires_at);
+    if (hasExpired(record)) throw new ExportExpiredError(record.expires_at);
     const stream = record.file_key ? await this.storage.openRead(record.file_key) : null;
     // Completed but the file is gone: the expiry sweep is about to mark it expired.
     if (!stream) throw new ExportExpiredError(record.expires_at);
@@ -173,4 +172,9 @@ export class ExportService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close().catch(() => undefined);
   }
+}
+
+/** Expired, or past its expiry time and not swept yet. */
+function hasExpired(record: ExportRecord): boolean {
+  return record.status === 'expired' || (record.expires_at !== undefined && Date.parse(record.expires_at) <= Date.now());
 }

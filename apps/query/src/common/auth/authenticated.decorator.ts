@@ -2,7 +2,7 @@ import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import type { RateLimitGroup } from '../rate-limit/rate-limiter';
-import { ApiErrorResponses } from '../errors/api-error.openapi';
+import { ApiErrorResponses, type ErrorResponseOptions } from '../errors/api-error.openapi';
 import { ApiKeyGuard } from './api-key.guard';
 
 /**
@@ -10,5 +10,5 @@ import { ApiKeyGuard } from './api-key.guard';
  * the error responses in the OpenAPI document (`notFound`: what a 404 means there, if it has
  * one). The export API uses it as `@Authenticated('export', …)`.
  */
-export const Authenticated = (group: RateLimitGroup, errors: { notFound?: string } = {}) =>
+export const Authenticated = (group: RateLimitGroup, errors: Pick<ErrorResponseOptions, 'notFound'> = {}) =>
   applyDecorators(RateLimit(group), UseGuards(ApiKeyGuard, RateLimitGuard), ApiBearerAuth(), ApiErrorResponses({ ...errors, rateLimited: true }));

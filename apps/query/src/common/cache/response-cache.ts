@@ -54,12 +54,14 @@ export class ResponseCache {
   private readonly logger = new Logger(ResponseCache.name);
   private readonly inFlight = new Map<string, Promise<unknown>>();
   private lastWarning = 0;
+  private readonly epochKey: string;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly versions: DataVersions,
+    versions: DataVersions,
   ) {
+    this.epochKey = versions.epochKey();
     redis.defineCommand('versionedGet', { numberOfKeys: 2, lua: VERSIONED_GET_LUA });
   }
 
@@ -76,7 +78,7 @@ export class ResponseCache {
     let version: string | undefined;
     try {
       const run = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<[Buffer, Buffer | null]>>).versionedGetBuffer;
-      const [v, cached] = await run.call(this.redis, this.versions.epochKey(), request.versionKey, prefix, suffix);
+      const [v, cached] = await run.call(this.redis, this.epochKey, request.versionKey, prefix, suffix);
       version = v.toString();
       if (cached !== null) {
         lookups.inc({ endpoint, result: 'hit' });
