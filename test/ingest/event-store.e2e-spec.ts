@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { EventStore, InsertsStillRunningError } from '../../apps/ingest/src/storage/event-store';
+import { EventStore, insertQueryId, InsertsStillRunningError } from '../../apps/ingest/src/storage/event-store';
 import { uid } from '../fixtures/events';
 import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
 import { TEST_ENV } from '../support/env';
@@ -15,7 +14,7 @@ describe('EventStore.awaitRunningInserts (real ClickHouse)', () => {
     const store = new EventStore(ch, TEST_ENV.CLICKHOUSE_DATABASE);
     const topic = uid('events');
     // Stands in for an insert whose client gave up while ClickHouse carries on (~2.5 s).
-    const queryId = `ingest-insert:${topic}:2.3:${randomUUID()}`;
+    const queryId = insertQueryId({ topic, partitions: [2, 3] });
     let finishedAt = 0;
     const running = ch.command({ query: 'SELECT sleepEachRow(0.5) FROM numbers(5) FORMAT Null', query_id: queryId }).then(() => (finishedAt = Date.now()));
     await eventually(

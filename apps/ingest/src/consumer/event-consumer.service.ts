@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer, type TopicOffsets } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { PinoLogger } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '@app/config';
@@ -177,9 +177,9 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-/** kafkajs' OffsetsByTopicPartition shape. */
-function byTopic(offsets: OffsetToCommit[]): Array<{ topic: string; partitions: Array<Omit<OffsetToCommit, 'topic'>> }> {
-  const topics = new Map<string, Array<Omit<OffsetToCommit, 'topic'>>>();
+/** The per-topic shape kafkajs commits. */
+function byTopic(offsets: OffsetToCommit[]): TopicOffsets[] {
+  const topics = new Map<string, TopicOffsets['partitions']>();
   for (const { topic, partition, offset } of offsets) {
     const partitions = topics.get(topic) ?? [];
     partitions.push({ partition, offset });

@@ -26,14 +26,14 @@ export function deadLetterBytes(r: RejectedMessage): number {
   return (r.key?.length ?? 0) + (r.value?.length ?? 0) + headerBytes(r.headers) + Buffer.byteLength(r.detail) + 256 + RECORD_OVERHEAD_BYTES;
 }
 
-/** Splits rejects, in order, into sends of at most `maxBytes` each (a larger single message alone). */
-export function deadLetterChunks(rejects: RejectedMessage[], maxBytes = DEAD_LETTER_SEND_BYTES): RejectedMessage[][] {
+/** Splits rejects, in order, into sends of at most DEAD_LETTER_SEND_BYTES each (a larger single message alone). */
+export function deadLetterChunks(rejects: RejectedMessage[]): RejectedMessage[][] {
   const chunks: RejectedMessage[][] = [];
   let chunk: RejectedMessage[] = [];
   let bytes = 0;
   for (const r of rejects) {
     const size = deadLetterBytes(r);
-    if (chunk.length > 0 && bytes + size > maxBytes) {
+    if (chunk.length > 0 && bytes + size > DEAD_LETTER_SEND_BYTES) {
       chunks.push(chunk);
       chunk = [];
       bytes = 0;

@@ -1,5 +1,6 @@
 import type { EventRow } from '@app/contracts';
-import { BatchFlusher, FlushAbortedError, type BatchFlusherDeps, type OffsetToCommit } from './batch-flusher';
+import { BatchFlusher, FlushAbortedError, type BatchFlusherDeps } from './batch-flusher';
+import type { OffsetToCommit } from './group-commit';
 import type { BatchPart } from './group-commit';
 
 const row = (id: string) => ({ event_id: id, type: 'voucher.redeemed', time: '2024-03-01 00:00:00' }) as EventRow;

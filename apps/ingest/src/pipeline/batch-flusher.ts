@@ -5,7 +5,6 @@ import type { EventStore } from '../storage/event-store';
 import type { FreshnessSignal } from './freshness-signal';
 import type { BatchPart, OffsetToCommit } from './group-commit';
 
-export type { OffsetToCommit } from './group-commit';
 
 export interface BatchFlusherDeps {
   store: Pick<EventStore, 'withoutStored' | 'insert'>;

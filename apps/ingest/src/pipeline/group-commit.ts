@@ -1,12 +1,9 @@
+import type { TopicPartitionOffset } from 'kafkajs';
 import type { EventRow } from '@app/contracts';
 import type { RejectedMessage } from './classify-batch';
 
 /** A partition's next offset to read, as committed after a flush. */
-export interface OffsetToCommit {
-  topic: string;
-  partition: number;
-  offset: string;
-}
+export type OffsetToCommit = TopicPartitionOffset;
 
 /** One partition's share of a flush: its rows and rejects, and the offset to commit after. */
 export interface BatchPart {
