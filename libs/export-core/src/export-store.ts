@@ -78,7 +78,6 @@ export class ExportStore {
     return this.redis.hincrby(this.key(id), 'completions', 1);
   }
 
-  /** Newest first. */
   /**
    * Newest first (created_at, then export id, both descending), from just after `after` (the last
    * item of the previous page). A position, not an offset: exports created meanwhile (schedules
@@ -91,24 +90,24 @@ export class ExportStore {
     limit: number,
   ): Promise<{ items: ExportRecord[]; total: number }> {
     const index = this.index(account, livemode);
-    const total = await this.redis.zcard(index);
-    let ids: string[];
-    if (after) {
-      // Members sharing the cursor's millisecond come back in reverse id order too; skip those
-      // not strictly after the cursor, so fetch that many more.
-      const ties = await this.redis.zcount(index, after.createdMs, after.createdMs);
-      const page = await this.redis.zrevrangebyscore(index, after.createdMs, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + ties);
-      const rows: Array<{ id: string; score: number }> = [];
-      for (let i = 0; i < page.length; i += 2) rows.push({ id: page[i], score: Number(page[i + 1]) });
-      ids = rows.filter((r) => r.score < after.createdMs || r.id < after.exportId).slice(0, limit).map((r) => r.id);
-    } else {
-      ids = await this.redis.zrevrange(index, 0, limit - 1);
-    }
+    const [total, ids] = await Promise.all([this.redis.zcard(index), this.pageIds(index, after, limit)]);
     const records = await Promise.all(ids.map((id) => this.get(id)));
     // Records past their retention are gone: drop their index entries as they are met.
     const gone = ids.filter((_, i) => records[i] === null);
     if (gone.length) await this.redis.zrem(index, ...gone);
     return { items: records.filter((r): r is ExportRecord => r !== null), total: total - gone.length };
+  }
+
+  /** The ids of one page, newest first; all reads sent at once. */
+  private async pageIds(index: string, after: { createdMs: number; exportId: string } | undefined, limit: number): Promise<string[]> {
+    if (!after) return this.redis.zrevrange(index, 0, limit - 1);
+    // Members sharing the cursor's millisecond come back in reverse id order: those after the
+    // cursor's id first, then the older ones.
+    const [ties, older] = await Promise.all([
+      this.redis.zrevrangebyscore(index, after.createdMs, after.createdMs),
+      this.redis.zrevrangebyscore(index, `(${after.createdMs}`, '-inf', 'LIMIT', 0, limit),
+    ]);
+    return [...ties.filter((id) => id < after.exportId), ...older].slice(0, limit);
   }
 
   /** A finished export's record (expired or failed) disappears `days` from now; list() then drops it from its index. */

@@ -54,6 +54,12 @@ export function columnName(index: number): string {
   return name;
 }
 
+/** The first day (YYYY-MM-DD) of every bucket the export's period touches, in its zone. */
+function periodBuckets(r: ExportRecord, granularity: 'day' | 'week' | 'month'): string[] {
+  const { start, end } = periodMs(r);
+  return bucketDates(start, end - 1, r.timezone, granularity);
+}
+
 const REDEEMED = "type = 'voucher.redeemed'";
 const ROLLED_BACK = "type = 'voucher.redemption_rolled_back'";
 
@@ -109,7 +115,7 @@ export class ExportRowsQuery {
   /** Rows the export will have, counted before anything is generated (for max_records). */
   async countRows(r: ExportRecord, vouchers: VoucherMeta[], snapshotSec: number): Promise<number> {
     if (r.granularity !== 'event') {
-      return vouchers.length * bucketDates(periodMs(r).start, periodMs(r).end - 1, r.timezone, r.granularity).length;
+      return vouchers.length * periodBuckets(r, r.granularity).length;
     }
     const [row] = await this.json<{ n: string }>(`SELECT count() AS n FROM voucher_events WHERE ${this.scope(r, snapshotSec)}`);
     return Number(row.n);
@@ -149,7 +155,7 @@ export class ExportRowsQuery {
     const granularity = r.granularity;
     const tz = sqlString(r.timezone);
     const bucketExpr = { day: `toDate(time, ${tz})`, week: `toMonday(toDate(time, ${tz}))`, month: `toStartOfMonth(toDate(time, ${tz}))` }[granularity];
-    const dates = bucketDates(periodMs(r).start, periodMs(r).end - 1, r.timezone, granularity);
+    const dates = periodBuckets(r, granularity);
     const grid = vouchers.map((v) => `tuple(${sqlString(v.voucher_id)}, ${sqlString(v.code)}, ${sqlString(v.currency)})`).join(', ');
     const metrics = r.metrics.map((m) => `${METRIC_SQL[m]} AS ${m}`);
     return `SELECT ${text('voucher_id', 'voucher_id')}, ${text('code', 'code')}, ${text('currency', 'currency')}, toString(bucket) AS date${metrics.length ? ', ' : ''}${metrics.join(', ')}

@@ -31,9 +31,10 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
     // Not awaited: with Redis away at start-up this would wait for it, the HTTP side (probes,
     // metrics) would never come up and the startup probe would restart the pod in a loop. The
     // command runs once Redis answers; a Redis that restarted without persistence lost the
-    // scheduler, so it is put back on every reconnect as well.
-    void this.ensureExpirySweep().catch((err: Error) => this.log.warn(`expiry sweep not scheduled yet: ${err.message}`));
-    this.redis.on('ready', () => void this.ensureExpirySweep().catch(() => undefined));
+    // scheduler, so it is put back on every (re)connection as well.
+    const schedule = () => void this.ensureExpirySweep().catch((err: Error) => this.log.warn(`expiry sweep not scheduled yet: ${err.message}`));
+    if (this.redis.status === 'ready') schedule();
+    this.redis.on('ready', schedule);
     this.worker = new Worker(this.config.EXPORT_QUEUE_NAME, (job) => this.process(job), {
       connection: this.redis.duplicate(),
       prefix: EXPORT_QUEUE_PREFIX(this.config.REDIS_KEY_PREFIX),

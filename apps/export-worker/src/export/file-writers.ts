@@ -30,26 +30,30 @@ async function endStream(dest: Writable): Promise<void> {
 const pause = (ms?: number) => (ms ? new Promise((r) => setTimeout(r, ms)) : undefined);
 
 /**
- * Runs one writer so that any failure of the destination rejects it. A file stream reports a
+ * Wraps one writer so that any failure of the destination rejects it. A file stream reports a
  * failed write (disk full, I/O error) as an 'error' event, possibly while the writer is waiting
  * for ClickHouse's next chunk and nobody listens: that event crashed the whole worker, every
  * export in it, and the retry again. On any failure the ClickHouse stream is closed too.
  */
-async function streamInto(source: Readable, dest: Writable, run: () => Promise<void>): Promise<void> {
-  let onError: (err: Error) => void = () => undefined;
-  const destinationFailed = new Promise<never>((_, reject) => {
-    onError = reject;
-    dest.on('error', onError);
-  });
-  try {
-    await Promise.race([run(), destinationFailed]);
-  } catch (err) {
-    source.destroy();
-    throw err;
-  } finally {
-    dest.off('error', onError);
-  }
+function guarded(body: FileWriter): FileWriter {
+  return async (source, dest, opts) => {
+    let onError: (err: Error) => void = () => undefined;
+    const destinationFailed = new Promise<never>((_, reject) => {
+      onError = reject;
+      dest.on('error', onError);
+    });
+    try {
+      await Promise.race([body(source, dest, opts), destinationFailed]);
+    } catch (err) {
+      source.destroy();
+      throw err;
+    } finally {
+      dest.off('error', onError);
+    }
+  };
 }
+
+type FileWriter = (source: Readable, dest: Writable, opts: WriteOptions) => Promise<void>;
 
 function countNewlines(buf: Buffer): number {
   let n = 0;
@@ -72,9 +76,7 @@ class TailCheck {
 }
 
 /** CSV: ClickHouse's own CSVWithNames bytes go to disk as they are; only newlines are counted for progress. */
-export function writeCsv(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
-  return streamInto(source, dest, () => csvBody(source, dest, opts));
-}
+export const writeCsv = guarded(csvBody);
 
 async function csvBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
   const tail = new TailCheck();
@@ -91,9 +93,7 @@ async function csvBody(source: Readable, dest: Writable, opts: WriteOptions): Pr
 }
 
 /** JSON: JSONEachRow lines joined into one array, byte for byte, without parsing. */
-export function writeJson(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
-  return streamInto(source, dest, () => jsonBody(source, dest, opts));
-}
+export const writeJson = guarded(jsonBody);
 
 async function jsonBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
   const tail = new TailCheck();
@@ -136,9 +136,7 @@ async function jsonBody(source: Readable, dest: Writable, opts: WriteOptions): P
  * worksheet's part stream: exceljs's per-cell object model costs ~40 µs per 14-column row
  * (profiled), several times everything else. Tests read every file back with exceljs.
  */
-export function writeXlsx(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
-  return streamInto(source, dest, () => xlsxBody(source, dest, opts));
-}
+export const writeXlsx = guarded(xlsxBody);
 
 async function xlsxBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
