@@ -3,7 +3,7 @@
  * for 100,000-row event exports in each format and a 1,000,000-row CSV, and in the same run the
  * peer: ClickHouse writing the same SELECT as CSVWithNames over HTTP straight to a file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -15,9 +15,9 @@ import { Redis } from 'ioredis';
 import { createClickHouse, migrate, sqlIdentifier, type ClickHouseClient } from '@app/clickhouse';
 import { buildExportRecord, enqueueExport, ExportStore, exportQueueOptions, type ExportFormat, type ExportRecord } from '@app/export-core';
 import { ExportRowsQuery } from '../apps/export-worker/src/export/export-rows.query';
+import { freePort } from '../test/support/app-process';
+import { startBenchApp } from './lib/apps';
 import { markdownTable, writeBenchmarkSection } from './lib/report';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { appCommand } = require('../scripts/app-command.js') as { appCommand: (app: string) => { command: string; args: string[]; env: Record<string, string> } };
 
 const CLICKHOUSE_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -75,18 +75,10 @@ function peakRssMb(pid: number): number {
 }
 
 async function startWorker(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const port = 39_000 + Math.floor(Math.random() * 1_000);
-  const { command, args, env: runEnv } = appCommand('export-worker');
-  const child = spawn(command, args, { env: { ...process.env, ...runEnv, ...env, EXPORT_WORKER_HTTP_PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return { child, port };
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('worker did not start');
+  // A port the OS says is free: a random one in 39000-39999 sits in Linux's ephemeral range and
+  // once collided with an outgoing connection's (EADDRINUSE).
+  const port = await freePort();
+  return { child: await startBenchApp('export-worker', port, env), port };
 }
 
 interface Run {

@@ -10,19 +10,18 @@
  * takes); the rest is the API's share (version bump seen, answer recomputed).
  * Prints a table and writes it to BENCHMARKS.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { metricValue } from '../test/support/app-process';
+import { startBenchApp } from './lib/apps';
+import { ch } from './lib/clickhouse';
 import { percentiles } from './lib/percentile';
 import { markdownTable, writeBenchmarkSection } from './lib/report';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { appCommand } = require('../scripts/app-command.js') as { appCommand: (app: string) => { command: string; args: string[]; env: Record<string, string> } };
 
 const SAMPLES = Number(process.env.BENCH_FRESHNESS_SAMPLES ?? 60);
 /** Background events per second (another account), produced in 10 sends a second. */
 const BACKGROUND_RATE = Number(process.env.BENCH_FRESHNESS_BACKGROUND_RATE ?? 2_000);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const CH_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const DB = 'voucher_analytics_bench_freshness';
 const RUN = Date.now().toString(36);
 const TOPIC = `bench-freshness-${RUN}`;
@@ -36,32 +35,9 @@ const POLL_MS = 10;
 const log = (m: string) => console.log(`[bench:freshness] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function ch(sql: string): Promise<string> {
-  const res = await fetch(CH_URL, { method: 'POST', body: sql });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${sql.slice(0, 80)}: ${text}`);
-  return text.trim();
-}
-
-function startApp(app: 'ingest' | 'query', env: Record<string, string>): ChildProcess {
-  const { command, args, env: runEnv } = appCommand(app);
-  return spawn(command, args, {
-    env: { ...process.env, ...runEnv, LOG_LEVEL: 'warn', CLICKHOUSE_DATABASE: DB, KAFKA_TOPIC: TOPIC, KAFKA_DLQ_TOPIC: `${TOPIC}-dlq`, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
-
-async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return;
-    } catch {
-      // starting
-    }
-    await sleep(250);
-  }
-  throw new Error(`app on port ${port} did not become ready`);
-}
+/** Ingest or the query app on this run's topic and database. */
+const startApp = (app: 'ingest' | 'query', port: number, env: Record<string, string>) =>
+  startBenchApp(app, port, { CLICKHOUSE_DATABASE: DB, KAFKA_TOPIC: TOPIC, KAFKA_DLQ_TOPIC: `${TOPIC}-dlq`, ...env });
 
 function redeemed(account: string, voucher: string, customer: string): { key: string; value: string } {
   const order = `ord_${randomUUID()}`;
@@ -120,12 +96,7 @@ async function answerCount(endpoint: Endpoint): Promise<number | undefined> {
 }
 
 /** Cache hits the query app has served so far (its /metrics). */
-async function cacheHits(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${QUERY_PORT}/metrics`)).text();
-  let hits = 0;
-  for (const line of text.split('\n')) if (line.startsWith('query_cache_lookups_total{') && line.includes('result="hit"')) hits += Number(line.split(' ').pop());
-  return hits;
-}
+const cacheHits = () => metricValue(QUERY_PORT, 'query_cache_lookups_total', { result: 'hit' });
 
 const storedCount = async () => Number(await ch(`SELECT count() FROM ${DB}.voucher_events WHERE voucher_id = '${VOUCHER}'`));
 
@@ -161,17 +132,14 @@ async function main(): Promise<void> {
   await admin.disconnect();
 
   log('starting ingest (migrates the database) and the query app, cache on');
-  const ingest = startApp('ingest', { INGEST_HTTP_PORT: String(INGEST_PORT), KAFKA_CONSUMER_GROUP: `${TOPIC}-ingest` });
-  await waitReady(INGEST_PORT);
-  const query = startApp('query', {
-    PORT: String(QUERY_PORT),
+  const ingest = await startApp('ingest', INGEST_PORT, { KAFKA_CONSUMER_GROUP: `${TOPIC}-ingest` });
+  const query = await startApp('query', QUERY_PORT, {
     API_KEYS: `${KEY}:${ACCOUNT}`,
     QUERY_CACHE_ENABLED: 'true',
     RATE_LIMIT_PERFORMANCE: '100000000',
     RATE_LIMIT_TRENDS: '100000000',
     RATE_LIMIT_CUSTOMERS: '100000000',
   });
-  await waitReady(QUERY_PORT);
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

@@ -10,16 +10,14 @@
  * Both runs drain the same pre-produced topic, one after the other, so each gets the machine.
  * Prints a table and writes it to BENCHMARKS.md.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { spawnBenchApp, waitReady } from './lib/apps';
+import { ch } from './lib/clickhouse';
 import { writeBenchmarkSection, markdownTable } from './lib/report';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { appCommand } = require('../scripts/app-command.js');
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const CH_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const RUN = Date.now().toString(36);
 const TOPIC = `bench-ingest-${RUN}`;
 const OUR_DB = 'bench_ingest_ours';
@@ -27,13 +25,6 @@ const PEER_DB = 'bench_ingest_native';
 const INGEST_PORT = 3901;
 /** The Kafka engine's consumers (threads); 18.16 allows up to the core count. */
 const PEER_CONSUMERS = Number(process.env.BENCH_PEER_CONSUMERS ?? 2);
-
-async function ch(sql: string): Promise<string> {
-  const res = await fetch(CH_URL, { method: 'POST', body: sql });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${sql.slice(0, 80)}: ${text}`);
-  return text.trim();
-}
 
 function prng(seed: number) {
   let s = seed >>> 0;
@@ -142,32 +133,12 @@ function rssMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
  */
 async function runOurs(replicas: number): Promise<Drain> {
   await ch(`DROP DATABASE IF EXISTS ${OUR_DB}`);
-  const { command, args, env } = appCommand('ingest');
   const group = `bench-ours-${RUN}-${replicas}`;
   const children = Array.from({ length: replicas }, (_, i) =>
-    spawn(command, args, {
-      env: {
-        ...process.env,
-        ...env,
-        LOG_LEVEL: 'warn',
-        KAFKA_TOPIC: TOPIC,
-        KAFKA_DLQ_TOPIC: `${TOPIC}-dlq`,
-        KAFKA_CONSUMER_GROUP: group,
-        CLICKHOUSE_DATABASE: OUR_DB,
-        INGEST_HTTP_PORT: String(INGEST_PORT + i),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    }),
+    spawnBenchApp('ingest', INGEST_PORT + i, { KAFKA_TOPIC: TOPIC, KAFKA_DLQ_TOPIC: `${TOPIC}-dlq`, KAFKA_CONSUMER_GROUP: group, CLICKHOUSE_DATABASE: OUR_DB }),
   );
   try {
-    for (const [i, child] of children.entries()) {
-      for (;;) {
-        const ok = await fetch(`http://127.0.0.1:${INGEST_PORT + i}/health/ready`).then((r) => r.ok).catch(() => false);
-        if (ok) break;
-        if (child.exitCode !== null) throw new Error('ingest exited before it was ready');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    for (const [i, child] of children.entries()) await waitReady(child, INGEST_PORT + i);
     const result = await waitForAll(async () => Number(await ch(`SELECT count() FROM ${OUR_DB}.voucher_events`)), performance.now());
     const stored = await ch(`SELECT count(), uniqExact(event_id) FROM ${OUR_DB}.voucher_events`);
     if (stored !== `${N}\t${N}`) throw new Error(`expected ${N} events stored once each, got ${stored}`);

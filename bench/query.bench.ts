@@ -4,7 +4,7 @@
  * same run: (a) the service's own SQL sent straight to ClickHouse over HTTP, (b) a straightforward
  * query over the raw events table. Writes its section of BENCHMARKS.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createClickHouse, parseJsonEachRow, sqlNumber, sqlString } from '@app/clickhouse';
 import {
   CURRENCY_KEY,
@@ -22,6 +22,8 @@ import {
   type Scope,
 } from '../apps/query/src/analytics/storage/stats-sql';
 import { bucketSql } from '../apps/query/src/analytics/trends/trend-buckets';
+import { startBenchApp } from './lib/apps';
+import { ch } from './lib/clickhouse';
 import { openLoopInChild, type OpenLoopResult } from './lib/open-loop';
 import { percentile, percentiles } from './lib/percentile';
 import { markdownTable, writeBenchmarkSection } from './lib/report';
@@ -31,8 +33,6 @@ import { BENCH, benchPeriod, loadDataset } from './query-dataset';
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{ requests: { average: number }; non2xx: number }> & {
   on: (event: 'response', fn: (client: unknown, status: number, bytes: number, responseTime: number) => void) => void;
 };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { appCommand } = require('../scripts/app-command.js') as { appCommand: (app: string) => { command: string; args: string[]; env: Record<string, string> } };
 
 const DB = process.env.BENCH_CLICKHOUSE_DATABASE ?? 'voucher_analytics_bench';
 const CH_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -47,35 +47,17 @@ const log = (m: string) => console.log(`[bench:query] ${m}`);
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
-async function startQueryApp(port: number, cache: boolean): Promise<ChildProcess> {
-  const { command, args, env } = appCommand('query');
-  const child = spawn(command, args, {
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      CLICKHOUSE_DATABASE: DB,
-      API_KEYS: `${KEY}:${BENCH.account}`,
-      QUERY_CACHE_ENABLED: String(cache),
-      QUERY_CLICKHOUSE_TIMEOUT_MS: '60000',
-      RATE_LIMIT_PERFORMANCE: '100000000',
-      RATE_LIMIT_TRENDS: '100000000',
-      RATE_LIMIT_CUSTOMERS: '100000000',
-      RATE_LIMIT_VOUCHERS: '100000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+function startQueryApp(port: number, cache: boolean): Promise<ChildProcess> {
+  return startBenchApp('query', port, {
+    CLICKHOUSE_DATABASE: DB,
+    API_KEYS: `${KEY}:${BENCH.account}`,
+    QUERY_CACHE_ENABLED: String(cache),
+    QUERY_CLICKHOUSE_TIMEOUT_MS: '60000',
+    RATE_LIMIT_PERFORMANCE: '100000000',
+    RATE_LIMIT_TRENDS: '100000000',
+    RATE_LIMIT_CUSTOMERS: '100000000',
+    RATE_LIMIT_VOUCHERS: '100000000',
   });
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return child;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill();
-  throw new Error('query app did not become ready');
 }
 
 /**
@@ -110,12 +92,7 @@ let dailyFrom = Infinity;
  */
 const merged = (scope: Scope, r: MsRange, options: MergedStatsOptions) => Promise.all(mergedStatsQueries(DB, scope, r, { ...options, dailyFrom }).map(sql));
 
-async function sql(query: string): Promise<string> {
-  const res = await fetch(`${CH_URL}/?database=${DB}&default_format=JSONEachRow`, { method: 'POST', body: query });
-  const text = await res.text();
-  if (!res.ok) throw new Error(text.slice(0, 300));
-  return text;
-}
+const sql = (query: string) => ch(query, { database: DB, default_format: 'JSONEachRow' });
 
 /** The rows of a JSONEachRow answer. */
 async function sqlRows<T>(query: string): Promise<T[]> {
@@ -176,12 +153,13 @@ async function main(): Promise<void> {
   const cachedApp = await startQueryApp(warmPort, true);
 
   const hotPath = `/${BENCH.hotVoucher}`;
+  // Each request: its path under /v1/analytics/vouchers, the issue's p95 target, and how many uncached runs (fewer for the slow ones).
   const requests = {
-    performance: `${hotPath}/performance?${params}`,
-    trends: `${hotPath}/trends?${params}`,
-    'trends (additive: uses,discount)': `${hotPath}/trends?${params}&metrics=uses,discount`,
-    customers: `${hotPath}/customers?${params}`,
-    'voucher list (sort=uses, first page of 20)': `?${params}&sort=uses`,
+    performance: { path: `${hotPath}/performance?${params}`, target: '≤ 50', runs: COLD_RUNS },
+    trends: { path: `${hotPath}/trends?${params}`, target: '≤ 60', runs: COLD_RUNS },
+    'trends (additive: uses,discount)': { path: `${hotPath}/trends?${params}&metrics=uses,discount`, target: '≤ 60', runs: COLD_RUNS },
+    customers: { path: `${hotPath}/customers?${params}`, target: '≤ 150', runs: CUSTOMER_RUNS },
+    'voucher list (sort=uses, first page of 20)': { path: `?${params}&sort=uses`, target: '– (none set)', runs: CUSTOMER_RUNS },
   } as const;
   type Name = keyof typeof requests;
 
@@ -254,14 +232,6 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
         GROUP BY voucher_id, currency ORDER BY uses DESC, voucher_id, currency LIMIT 21`),
   };
 
-  const targets: Record<Name, string> = {
-    performance: '≤ 50',
-    trends: '≤ 60',
-    'trends (additive: uses,discount)': '≤ 60',
-    customers: '≤ 150',
-    'voucher list (sort=uses, first page of 20)': '– (none set)',
-  };
-
   const latencyRows: Array<Array<string | number>> = [['endpoint (hot voucher, 90 days)', 'uncached p50 / p95 / p99 ms', 'target p95 ms']];
   const cachedRows: Array<Array<string | number>> = [
     ['endpoint (hot voucher, 90 days)', `cached at ${CACHED_RATE.toLocaleString('en')} req/s offered: p50 / p95 / p99 ms (target p95 ≤ 5)`, 'cached max req/s, 50 conns (target ≥ 3,000)', 'closed-loop p50 / p95 / p99 ms at max'],
@@ -270,14 +240,14 @@ SELECT count() AS total, sum(has(orders, first_order)) AS new_customers, sum(spe
     ['endpoint', 'service uncached p50 ms', 'peer (a) same SQL direct p50 ms', 'service / (a) (target ≤ 1.3)', 'peer (b) raw-table SQL p50 ms', '(b) / service (target ≥ 1; additive ≥ 5)'],
   ];
   for (const name of Object.keys(requests) as Name[]) {
-    const runs = name === 'customers' || name.startsWith('voucher list') ? CUSTOMER_RUNS : COLD_RUNS;
-    const url = (port: number) => `http://127.0.0.1:${port}/v1/analytics/vouchers${requests[name]}`;
+    const { path, target, runs } = requests[name];
+    const url = (port: number) => `http://127.0.0.1:${port}/v1/analytics/vouchers${path}`;
     log(`${name}: uncached service, peer (a), peer (b), interleaved ×${runs}`);
     const [service, a, b] = await timeInterleaved(runs, [() => httpGet(url(coldPort)), peerA[name], peerB[name]]);
     log(`${name}: cached, 50 connections: closed loop ${WARM_SECONDS} s, then ${CACHED_RATE} req/s for ${WARM_SECONDS} s`);
     const w = await cached(url(warmPort));
     const [s50, s95, s99] = percentiles(service, [50, 95, 99]);
-    latencyRows.push([name, `${ms(s50)} / ${ms(s95)} / ${ms(s99)}`, targets[name]]);
+    latencyRows.push([name, `${ms(s50)} / ${ms(s95)} / ${ms(s99)}`, target]);
     const failed = w.max.non2xx + w.atRate.non2xx + w.atRate.errors;
     cachedRows.push([
       name,
