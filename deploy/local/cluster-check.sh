@@ -46,7 +46,7 @@ for s in 1 2; do
   d="$DIR/ch$s"
   mkdir -p "$d"/{data,tmp,log,user_files,format_schemas}
   # Durable Distributed inserts, as docs/operations.md asks of the ingest user in cluster mode.
-  sed 's#<load_balancing>random</load_balancing>#&<insert_distributed_sync>1</insert_distributed_sync>#' \
+  sed -e 's#<load_balancing>random</load_balancing>#&<insert_distributed_sync>1</insert_distributed_sync>#' -e "s#@MAX_THREADS@#$(nproc)#g" \
     "$ROOT/deploy/local/clickhouse/users.xml" >"$d/users.xml"
   sed -e "s#@DIR@#$d#g" -e "s#@HTTP_PORT@#1812$s#" -e "s#@TCP_PORT@#1900$s#" "$ROOT/deploy/local/clickhouse/config.xml" |
     sed "s#</yandex>#<interserver_http_port>1901$s</interserver_http_port><interserver_http_host>127.0.0.1</interserver_http_host><zookeeper><node><host>127.0.0.1</host><port>$ZK_PORT</port></node></zookeeper><macros><shard>0$s</shard><replica>r1</replica></macros><distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>$cluster_xml</yandex>#" >"$d/config.xml"

@@ -90,7 +90,7 @@ clickhouse_up() {
   mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
   sed -e "s#@DIR@#$dir#g" -e "s#@HTTP_PORT@#$CLICKHOUSE_HTTP_PORT#g" -e "s#@TCP_PORT@#$CLICKHOUSE_TCP_PORT#g" \
     "$LOCAL_DIR/clickhouse/config.xml" > "$dir/config.xml"
-  cp "$LOCAL_DIR/clickhouse/users.xml" "$dir/users.xml"
+  sed -e "s#@MAX_THREADS@#$(nproc)#g" "$LOCAL_DIR/clickhouse/users.xml" > "$dir/users.xml"
   log "starting clickhouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT"
   setsid nohup clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 < /dev/null &
   echo $! > "$dir/pid"

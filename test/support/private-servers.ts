@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './app-process';
 import { eventually } from './clickhouse';
@@ -55,7 +55,7 @@ export class PrivateClickHouse extends PrivateServer {
         options.maxConcurrentQueries === undefined ? tag : `<max_concurrent_queries>${options.maxConcurrentQueries}</max_concurrent_queries>`,
       );
     writeFileSync(join(dir, 'config.xml'), config);
-    copyFileSync(join(LOCAL, 'clickhouse/users.xml'), join(dir, 'users.xml'));
+    writeFileSync(join(dir, 'users.xml'), readFileSync(join(LOCAL, 'clickhouse/users.xml'), 'utf8').replaceAll('@MAX_THREADS@', String(availableParallelism())));
     const server = new PrivateClickHouse(dir, httpPort);
     await server.start();
     return server;
