@@ -13,18 +13,21 @@ for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
 return 1`;
 
-// ARGV[1] = number of allowed current statuses (JSON-encoded), then those, then field/value pairs.
-// ARGV after pairs: none. Returns -1 missing, 0 refused, 1 applied.
+// ARGV[1] = seconds the record is kept after this change (0: no change to its lifetime),
+// ARGV[2] = number of allowed current statuses, then those (JSON-encoded), then field/value pairs.
+// Returns -1 missing, 0 refused, 1 applied.
 const TRANSITION = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local n = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
 if n > 0 then
   local current = redis.call('HGET', KEYS[1], 'status')
   local ok = false
-  for i = 2, n + 1 do if current == ARGV[i] then ok = true end end
+  for i = 3, n + 2 do if current == ARGV[i] then ok = true end end
   if not ok then return 0 end
 end
-for i = n + 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = n + 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1`;
 
 export type TransitionResult = 'applied' | 'refused' | 'missing';
@@ -60,12 +63,19 @@ export class ExportStore {
     return Object.keys(hash).length ? (decode(hash) as unknown as ExportRecord) : null;
   }
 
-  /** Applies `patch` if the current status is one of `from` (any status when `from` is empty). */
-  async transition(id: string, from: ExportStatus[], patch: Partial<ExportRecord>): Promise<TransitionResult> {
+  /**
+   * Applies `patch` if the current status is one of `from` (any status when `from` is empty).
+   * `retainDays`: the record then disappears that long after this change (list() drops it from
+   * its index). Set in the same script as the status, so a worker dying right after a terminal
+   * change cannot leave a failed or expired record without its end.
+   */
+  async transition(id: string, from: ExportStatus[], patch: Partial<ExportRecord>, options: { retainDays?: number } = {}): Promise<TransitionResult> {
+    const ttlSeconds = options.retainDays === undefined ? 0 : Math.max(1, Math.ceil((options.retainDays * DAY_MS) / 1000));
     const result = await this.redis.eval(
       TRANSITION,
       1,
       this.key(id),
+      ttlSeconds,
       from.length,
       ...from.map((s) => JSON.stringify(s)),
       ...encode(patch),
@@ -108,11 +118,6 @@ export class ExportStore {
       this.redis.zrevrangebyscore(index, `(${after.createdMs}`, '-inf', 'LIMIT', 0, limit),
     ]);
     return [...ties.filter((id) => id < after.exportId), ...older].slice(0, limit);
-  }
-
-  /** A finished export's record (expired or failed) disappears `days` from now; list() then drops it from its index. */
-  async retain(id: string, days: number): Promise<void> {
-    await this.redis.expire(this.key(id), Math.max(1, Math.ceil((days * DAY_MS) / 1000)));
   }
 
   async scheduleExpiry(id: string, expiresAtMs: number): Promise<void> {

@@ -31,6 +31,18 @@ describe('ExportGenerator, a job redelivered after its export finished', () => {
     expect(calls).toEqual([`expiry export_0123456789abcdef ${Date.parse(expiresAt)}`]);
   });
 
+  it('queues again a webhook left pending by a worker killed between marking it and adding its job', async () => {
+    const { generator, calls } = generatorFor({ status: 'failed', webhook: { url: 'https://example.com/h', status: 'pending', attempts: 0 } });
+    await generator.execute('export_0123456789abcdef');
+    expect(calls).toEqual(['webhook export_0123456789abcdef']);
+  });
+
+  it('does not queue again a webhook that gave up', async () => {
+    const { generator, calls } = generatorFor({ status: 'failed', webhook: { url: 'https://example.com/h', status: 'failed', attempts: 5 } });
+    await generator.execute('export_0123456789abcdef');
+    expect(calls).toEqual([]);
+  });
+
   it('leaves an expired export alone', async () => {
     const { generator, calls } = generatorFor({ status: 'expired', expires_at: expiresAt });
     await generator.execute('export_0123456789abcdef');

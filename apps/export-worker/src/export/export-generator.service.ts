@@ -117,19 +117,27 @@ export class ExportGenerator {
 
   private async arrangeAfterOutcome(record: ExportRecord): Promise<void> {
     if (record.status === 'completed' && record.expires_at) await this.store.scheduleExpiry(record.export_id, Date.parse(record.expires_at));
-    // `webhook` is set when its delivery is enqueued: absent means it never was.
-    if ((record.status === 'completed' || record.status === 'failed') && !record.webhook) await this.webhooks.enqueue(record.export_id);
+    // `webhook` is marked pending just before its delivery job is added: absent means it never
+    // was, pending may mean the worker died between the two. Adding the job again is safe: the
+    // queue keeps one job per export id, so a delivery under way is not doubled.
+    if ((record.status === 'completed' || record.status === 'failed') && (!record.webhook || record.webhook.status === 'pending')) {
+      await this.webhooks.enqueue(record.export_id);
+    }
   }
 
   /** Marks the export failed with the EXPORT_FAILED body (from the last attempt or a limit). */
   async fail(record: Pick<ExportRecord, 'export_id'>, details: Record<string, unknown>): Promise<void> {
-    const result = await this.store.transition(record.export_id, ['queued', 'processing'], {
-      status: 'failed',
-      error: { code: 'EXPORT_FAILED', message: 'Failed to generate export', details },
-      failed_at: new Date().toISOString(),
-    });
+    const result = await this.store.transition(
+      record.export_id,
+      ['queued', 'processing'],
+      {
+        status: 'failed',
+        error: { code: 'EXPORT_FAILED', message: 'Failed to generate export', details },
+        failed_at: new Date().toISOString(),
+      },
+      { retainDays: this.config.EXPORT_RECORD_RETENTION_DAYS },
+    );
     if (result !== 'applied') return;
-    await this.store.retain(record.export_id, this.config.EXPORT_RECORD_RETENTION_DAYS);
     exportsFailed.inc({ reason: String(details.reason) });
     await this.webhooks.enqueue(record.export_id);
   }

@@ -33,11 +33,13 @@ export class ExportMaintenance {
       const record = await this.store.get(id);
       if (record?.file_key) await this.storage.delete(record.file_key);
       if (record) {
-        const result = await this.store.transition(id, ['completed'], { status: 'expired', expired_at: new Date(nowMs).toISOString() });
-        if (result === 'applied') {
-          count++;
-          await this.store.retain(id, this.config.EXPORT_RECORD_RETENTION_DAYS);
-        }
+        const result = await this.store.transition(
+          id,
+          ['completed'],
+          { status: 'expired', expired_at: new Date(nowMs).toISOString() },
+          { retainDays: this.config.EXPORT_RECORD_RETENTION_DAYS },
+        );
+        if (result === 'applied') count++;
       }
       await this.store.clearExpiry(id);
     }

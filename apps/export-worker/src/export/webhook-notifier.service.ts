@@ -22,7 +22,8 @@ export class WebhookNotifier {
     const record = await this.store.get(exportId);
     // A webhook belongs to a schedule (its secret is the schedule's); exports without one have none.
     if (!record?.webhook_url || !record.schedule_id) return;
-    await this.store.transition(exportId, [], { webhook: { url: record.webhook_url, status: 'pending', attempts: 0 } });
+    // Marked once: a repeated call (a redelivered job) must not reset a delivery's attempts.
+    if (!record.webhook) await this.store.transition(exportId, [], { webhook: { url: record.webhook_url, status: 'pending', attempts: 0 } });
     const data: WebhookJobData = { export_id: exportId };
     // One delivery job per export (job id), whatever retried path reached here.
     await this.queue.add(JOB.deliverWebhook, data, {
