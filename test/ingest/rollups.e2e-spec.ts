@@ -3,14 +3,10 @@ import { makeEvent, uid } from '../fixtures/events';
 import { metricValue, startApp, type AppProcess } from '../support/app-process';
 import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
 import { createTopics, produceEvents } from '../support/kafka';
+import { prng } from '../support/prng';
 
 const ch = testClickHouse();
 
-/** Seeded PRNG so a failure can be replayed: the seed is printed in the test name. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 
 function randomEvents(account: string, seed: number, n: number): VoucherEvent[] {
   const rand = prng(seed);

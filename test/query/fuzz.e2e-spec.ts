@@ -1,12 +1,8 @@
 import { uid } from '../fixtures/events';
 import type { AppProcess } from '../support/app-process';
+import { prng } from '../support/prng';
 import { ev, get, insertEvents, startQuery, testKey } from './query-support';
 
-/** Deterministic pseudo-random source, so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 
 const HOSTILE = [
   "'", '"', '\\', "\\'", "';--", "' OR '1'='1", '1; DROP TABLE voucher_events', ') UNION ALL SELECT * FROM system.tables --', '%00', '\u0000', '\n', '\r\n',
