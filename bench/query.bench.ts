@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   const warmPort = 3951;
   const hotWhere = `account_id = ${sqlString(BENCH.account)} AND livemode = 0 AND voucher_id = ${sqlString(BENCH.hotVoucher)} AND time >= toDateTime(${sqlNumber(range.startMs / 1000)}) AND time < toDateTime(${sqlNumber(range.endMs / 1000)})`;
   const [hotFacts] = await sqlRows<Record<string, string>>(`SELECT count() AS events, uniqExactIf(customer_id, type = 'voucher.redeemed' AND currency = 'USD') AS customers,
-      (SELECT count() FROM customer_orders WHERE customer_id IN (SELECT customer_id FROM voucher_events WHERE ${hotWhere} AND type = 'voucher.redeemed' AND currency = 'USD')) AS ledger_rows
+      (SELECT count() FROM customer_ledger WHERE customer_id IN (SELECT customer_id FROM voucher_events WHERE ${hotWhere} AND type = 'voucher.redeemed' AND currency = 'USD')) AS ledger_rows
       FROM voucher_events WHERE ${hotWhere}`);
   const hot = { events: Number(hotFacts.events), customers: Number(hotFacts.customers), ledgerRows: Number(hotFacts.ledger_rows) };
   const cold = await startQueryApp(coldPort, false);

@@ -105,9 +105,9 @@ actual=$(q "SELECT account_id, voucher_id, sumMerge(redeemed), sumMerge(redeemed
 [ "$expected" = "$actual" ] || fail "voucher_stats_1d through Distributed differs from the raw events"
 # Migrated before any event: the daily rollup is complete from the epoch (one coverage row, on the migrating node's shard).
 [ "$(q "SELECT count(), toUInt32(max(complete_from)) FROM $DB.rollup_coverage FORMAT TSV")" = "$(printf '1\t0')" ] || fail "rollup_coverage is not one row complete from the epoch"
-orders=$(q "SELECT count() FROM (SELECT account_id, customer_id, order_id FROM $DB.customer_orders GROUP BY account_id, customer_id, order_id)")
+orders=$(q "SELECT count() FROM (SELECT account_id, customer_id, order_id FROM $DB.customer_ledger GROUP BY account_id, customer_id, order_id)")
 raw_orders=$(q "SELECT uniqExact(account_id, customer_id, order_id) FROM $DB.voucher_events WHERE type IN ('voucher.redeemed', 'order.completed')")
-[ "$orders" = "$raw_orders" ] || fail "customer_orders $orders vs raw $raw_orders"
+[ "$orders" = "$raw_orders" ] || fail "customer_ledger $orders vs raw $raw_orders"
 vouchers=$(q "SELECT count() FROM (SELECT account_id, livemode, voucher_id FROM $DB.vouchers GROUP BY account_id, livemode, voucher_id)")
 [ "$vouchers" = "$(q "SELECT uniqExact(account_id, livemode, voucher_id) FROM $DB.voucher_events")" ] || fail "vouchers dimension incomplete"
 echo "cluster-check OK: 2 shards ($shard1 + $shard2 rows), accounts never split, rollups equal the raw events"

@@ -370,7 +370,7 @@ SELECT seg, reg, count() AS n_customers, sum(is_new) AS n_new, sum(spend) AS n_s
         sightings, arrayEnumerateUniq(arrayMap(s -> s.2, sightings)))) AS spend
     FROM (
       SELECT customer_id, arraySort(groupArray((${EVENT_MS}, order_id, order_amount, currency))) AS sightings
-      FROM ${d}.customer_orders
+      FROM ${d}.customer_ledger
       WHERE account_id = ${sqlString(scope.accountId)} AND livemode = ${scope.livemode ? 1 : 0}
         AND customer_id IN (SELECT customer_id FROM ${d}.voucher_events WHERE ${redeemedWhere})
       GROUP BY customer_id
