@@ -143,6 +143,22 @@ describe('cluster rewriting of later migrations', () => {
     expect(replaced[1]).toBe(`DROP TABLE IF EXISTS va.vouchers_mv ON CLUSTER ${CLUSTER}`);
   });
 
+  it('rebuilds the customer ledger: new sharded table and local view, the backfill read through Distributed, then the old view dropped', () => {
+    const ledger = loadMigrations(DB, { cluster: CLUSTER }).find((m) => m.name === '0004_customer_ledger_keeps_every_sighting')!.statements;
+    expect(ledger.map((s) => s.split(/\s/).slice(0, 3).join(' '))).toEqual([
+      'CREATE TABLE IF',
+      'CREATE TABLE IF',
+      'CREATE MATERIALIZED VIEW',
+      'INSERT INTO va.customer_ledger_local',
+      'DROP TABLE IF',
+    ]);
+    expect(ledger[0]).toContain('ReplicatedReplacingMergeTree');
+    expect(ledger[1]).toContain('Distributed(analytics, va, customer_ledger_local, cityHash64(account_id))');
+    expect(ledger[2]).toMatch(/TO va\.customer_ledger_local AS[\s\S]*FROM va\.voucher_events_local\b/);
+    expect(ledger[3]).toMatch(/FROM va\.voucher_events\b(?!_local)/);
+    expect(ledger[4]).toBe(`DROP TABLE IF EXISTS va.customer_orders_mv ON CLUSTER ${CLUSTER}`);
+  });
+
   it('refuses to drop a clustered table (its local tables and data would need handling too)', () => {
     const dropTable = mkdtempSync(join(tmpdir(), 'migrations-'));
     writeFileSync(join(dropTable, '0001_t.sql'), 'CREATE TABLE IF NOT EXISTS {db}.t (account_id String) ENGINE = MergeTree ORDER BY account_id;\nDROP TABLE IF EXISTS {db}.t;\n');
