@@ -25,12 +25,17 @@ export function benchPeriod(now = Date.now()): { startMs: number; endMs: number;
   return { startMs, endMs, startDate: new Date(startMs).toISOString().slice(0, 10), endDate: new Date(endMs - 1).toISOString().slice(0, 10) };
 }
 
+/** Every table a request reads. */
+const READ_TABLES = ['voucher_events', 'customer_ledger', 'vouchers', 'voucher_stats_15m', 'voucher_dimension_stats_15m', 'voucher_stats_1d'];
+
 export async function loadDataset(client: ClickHouseClient, database: string, log: (m: string) => void): Promise<void> {
   await migrate(client, database);
   const db = sqlIdentifier(database);
   const [{ n }] = await (await client.query({ query: `SELECT count() AS n FROM ${db}.voucher_events`, format: 'JSONEachRow' })).json<{ n: string }>();
   if (Number(n) === BENCH.events) {
     log(`dataset already loaded in ${database} (${n} events)`);
+    // A migration since the load may have filled a table in several parts (0004's backfill).
+    for (const table of READ_TABLES) await optimizeEveryPartition(client, database, table);
     return;
   }
   if (Number(n) !== 0) throw new Error(`${database}.voucher_events holds ${n} rows; drop the database to reload`);
@@ -72,20 +77,18 @@ FROM (SELECT number, cityHash64(number, 0) % 100 AS r FROM numbers(${sqlNumber(o
   }
   // Every table a request reads, the raw events and the customer ledger included: with the parts a
   // load happens to leave (5 ledger parts once, 1 another time) customer insights moved 580 → 450 ms.
-  for (const table of ['voucher_events', 'customer_ledger', 'vouchers', 'voucher_stats_15m', 'voucher_dimension_stats_15m', 'voucher_stats_1d']) {
-    await optimizeEveryPartition(client, database, table);
-  }
+  for (const table of READ_TABLES) await optimizeEveryPartition(client, database, table);
 }
 
 /**
- * Merges each partition of a table into one part, as background merges eventually would, so
- * every run reads the same layout. (18.16's OPTIMIZE … FINAL without PARTITION merges one
- * partition only.)
+ * Merges each partition of a table that holds more than one part into one, as background merges
+ * eventually would, so every run reads the same layout. (18.16's OPTIMIZE … FINAL without
+ * PARTITION merges one partition only.)
  */
 async function optimizeEveryPartition(client: ClickHouseClient, database: string, table: string): Promise<void> {
   const partitions = await (
     await client.query({
-      query: `SELECT DISTINCT partition_id FROM system.parts WHERE active AND database = ${sqlString(database)} AND table = ${sqlString(table)}`,
+      query: `SELECT partition_id FROM system.parts WHERE active AND database = ${sqlString(database)} AND table = ${sqlString(table)} GROUP BY partition_id HAVING count() > 1`,
       format: 'JSONEachRow',
     })
   ).json<{ partition_id: string }>();
