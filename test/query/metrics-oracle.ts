@@ -322,8 +322,9 @@ export class MetricsOracle {
     };
   }
 
-  /** The voucher list's rows (every voucher and currency with an event in the period), sorted by uses. */
-  voucherList(req: Omit<OracleRequest, 'voucherId' | 'currency'>) {
+  /** The voucher list's rows (every voucher and currency with an event in the period), sorted by `sort`. */
+  voucherList(req: Omit<OracleRequest, 'voucherId' | 'currency'>, sort: 'uses' | 'discount' | 'revenue_impact' = 'uses') {
+    const field = ({ uses: 'total_uses', discount: 'total_discount', revenue_impact: 'revenue_impact' } as const)[sort];
     const inPeriod = this.tenant(req as OracleRequest).filter((r) => r.voucher !== '' && r.ms >= req.startMs && r.ms < req.endMs);
     const keys = [...new Set(inPeriod.map((r) => `${r.voucher}\u0000${r.currency}`))];
     return keys
@@ -333,6 +334,6 @@ export class MetricsOracle {
         const code = this.voucher({ ...(req as OracleRequest), voucherId: voucher, currency }).code;
         return { voucher_id: voucher, code, currency, total_uses: f.total_uses, total_discount: f.total_discount, revenue_impact: f.revenue_impact };
       })
-      .sort((a, b) => b.total_uses - a.total_uses || text(a.voucher_id, b.voucher_id) || text(a.currency, b.currency));
+      .sort((a, b) => b[field] - a[field] || text(a.voucher_id, b.voucher_id) || text(a.currency, b.currency));
   }
 }
