@@ -110,6 +110,8 @@ function randomEvents(account: string, vouchers: string[], rand: () => number): 
           'order.completed',
           {
             account_id: account, customer_id: r?.customer ?? pick(customers), order_id: r?.order ?? `ord_${orderNo++}`,
+            // The order system may name the voucher the order used, with or without its code.
+            ...(r && rand() < 0.3 ? { voucher_id: r.voucher, voucher_code: rand() < 0.5 ? r.voucher.toUpperCase() : undefined } : {}),
             order_amount: r && rand() < 0.7 ? r.amount : 500 + Math.floor(rand() * 20_000),
             currency: r && rand() < 0.85 ? r.currency : pick(['USD', 'EUR']), ...dims(),
           },
