@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { createClickHouse, migrate } from '../libs/clickhouse/src';
+import { createClickHouse, migrate, MIGRATION_REQUEST_TIMEOUT_MS } from '../libs/clickhouse/src';
 import { TEST_ENV } from './support/env';
 
 /**
@@ -13,7 +13,7 @@ export default async function globalSetup(): Promise<void> {
     CLICKHOUSE_USER: 'default',
     CLICKHOUSE_PASSWORD: '',
     CLICKHOUSE_DATABASE: 'default',
-  });
+  }, { requestTimeoutMs: MIGRATION_REQUEST_TIMEOUT_MS });
   await migrate(client, TEST_ENV.CLICKHOUSE_DATABASE);
   await client.close();
 
