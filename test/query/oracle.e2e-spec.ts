@@ -166,7 +166,7 @@ describe(`service answers equal docs/metrics.md computed in memory (seed ${seed}
       .filter((e) => (e.data as { voucher_id?: string }).voucher_id === voucherId)
       .map((e) => Date.parse(e.time))
       .sort((a, b) => a - b);
-    if (rand() < 0.5) {
+    if (rand() < 0.5 && instants.length >= 2) {
       const i = Math.floor(rand() * (instants.length - 1));
       const j = i + 1 + Math.floor(rand() * Math.min(instants.length - i - 1, 200));
       startMs = instants[i];
