@@ -42,7 +42,12 @@ export async function enqueueExport(queue: Pick<Queue, 'add'>, exportId: string)
  * not listed as queued for ever with no job behind it. (Schedule ticks do not use this: their
  * job is retried by BullMQ and enqueues the same export id again.)
  */
-export async function submitExport(store: Pick<ExportStore, 'create' | 'transition'>, queue: Pick<Queue, 'add'>, record: ExportRecord): Promise<void> {
+export async function submitExport(
+  store: Pick<ExportStore, 'create' | 'transition'>,
+  queue: Pick<Queue, 'add'>,
+  record: ExportRecord,
+  options: { retainDays: number },
+): Promise<void> {
   await store.create(record);
   try {
     await enqueueExport(queue, record.export_id);
@@ -52,7 +57,7 @@ export async function submitExport(store: Pick<ExportStore, 'create' | 'transiti
         status: 'failed',
         error: { code: 'EXPORT_FAILED', message: 'The export could not be queued; create it again' },
         failed_at: new Date().toISOString(),
-      })
+      }, { retainDays: options.retainDays })
       .catch(() => undefined);
     throw err;
   }

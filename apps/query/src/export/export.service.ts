@@ -59,7 +59,7 @@ export class ExportService implements OnApplicationShutdown {
   async create(tenant: Tenant, body: CreateExportDto): Promise<ExportCreatedDto> {
     const spec = await this.resolveSpec(tenant, body);
     const record = buildExportRecord(spec, { account_id: tenant.accountId, livemode: tenant.livemode });
-    await storeCall(() => submitExport(this.store, this.queue, record));
+    await storeCall(() => submitExport(this.store, this.queue, record, { retainDays: this.config.EXPORT_RECORD_RETENTION_DAYS }));
     return {
       export_id: record.export_id,
       status: 'processing',
