@@ -175,7 +175,13 @@ describe('rollups', () => {
 
     // Merged into one part first: the old ledger collapsed sightings of one order at the same
     // instant with different amounts or currencies when parts merged.
-    await ch.command({ query: 'OPTIMIZE TABLE customer_ledger FINAL' });
+    // optimize_throw_if_noop: a merge that cannot run now (another one holds the parts) fails
+    // loudly instead of leaving the check to pass without a merge.
+    await eventually(
+      () => ch.command({ query: 'OPTIMIZE TABLE customer_ledger FINAL', clickhouse_settings: { optimize_throw_if_noop: 1 } }).then(() => true, () => false),
+      (merged) => merged,
+      30_000,
+    );
     const columns = 'livemode, customer_id, order_id, time, time_ms, order_amount, currency';
     const ledger = await queryRows(ch, `SELECT DISTINCT ${columns} FROM customer_ledger WHERE account_id = '${account}' ORDER BY ${columns}`);
     const rawLedger = await queryRows(

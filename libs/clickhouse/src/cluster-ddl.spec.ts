@@ -143,19 +143,19 @@ describe('cluster rewriting of later migrations', () => {
     expect(replaced[1]).toBe(`DROP TABLE IF EXISTS va.vouchers_mv ON CLUSTER ${CLUSTER}`);
   });
 
-  it('rebuilds the customer ledger: new sharded table and local view, the backfill read through Distributed, then the old view dropped', () => {
+  it('rebuilds the customer ledger: new sharded table and local view, the backfill through Distributed (placed by account), then the old view dropped', () => {
     const ledger = loadMigrations(DB, { cluster: CLUSTER }).find((m) => m.name === '0004_customer_ledger_keeps_every_sighting')!.statements;
     expect(ledger.map((s) => s.split(/\s/).slice(0, 3).join(' '))).toEqual([
       'CREATE TABLE IF',
       'CREATE TABLE IF',
       'CREATE MATERIALIZED VIEW',
-      'INSERT INTO va.customer_ledger_local',
+      'INSERT INTO va.customer_ledger',
       'DROP TABLE IF',
     ]);
     expect(ledger[0]).toContain('ReplicatedReplacingMergeTree');
     expect(ledger[1]).toContain('Distributed(analytics, va, customer_ledger_local, cityHash64(account_id))');
     expect(ledger[2]).toMatch(/TO va\.customer_ledger_local AS[\s\S]*FROM va\.voucher_events_local\b/);
-    expect(ledger[3]).toMatch(/FROM va\.voucher_events\b(?!_local)/);
+    expect(ledger[3]).toMatch(/^INSERT INTO va\.customer_ledger\s+SELECT\s[\s\S]*\sFROM va\.voucher_events\b(?!_local)/);
     expect(ledger[4]).toBe(`DROP TABLE IF EXISTS va.customer_orders_mv ON CLUSTER ${CLUSTER}`);
   });
 

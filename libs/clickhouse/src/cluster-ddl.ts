@@ -9,7 +9,8 @@ import { sqlIdentifier } from './sql-literal';
  *   `Distributed` table under the old name `{db}.t`, so the apps' SQL does not change.
  * - Materialized views read the *local* source table and write the *local* target table: an insert
  *   through `Distributed` lands on one shard's local table and its views fire there, once.
- * - Every DDL statement runs `ON CLUSTER`; an `INSERT … SELECT` into a clustered table writes the
+ * - Every DDL statement runs `ON CLUSTER`; an `INSERT … SELECT` into a table sharded by account
+ *   (a backfill) goes through its Distributed table, into any other clustered table it writes the
  *   migrating node's local table; `DROP TABLE IF EXISTS` of a view (one a newer view replaced)
  *   drops it on every node.
  *
@@ -47,6 +48,7 @@ export function clusterRewriter(options: ClusterDdlOptions): (statements: string
   const cluster = sqlIdentifier(options.cluster);
   sqlIdentifier(options.database);
   const clustered = new Set<string>();
+  const sharded = new Set<string>();
 
   const rewrite = (statement: string): string[] => {
     const table = CREATE_TABLE.exec(statement);
@@ -57,6 +59,7 @@ export function clusterRewriter(options: ClusterDdlOptions): (statements: string
       if (engineArgs?.trim()) replicatedArgs.push(engineArgs.trim());
       const shardingKey = /^\s*account_id\s/m.test(columns) ? ', cityHash64(account_id)' : '';
       clustered.add(`${database}.${name}`);
+      if (shardingKey) sharded.add(`${database}.${name}`);
       return [
         `CREATE TABLE IF NOT EXISTS ${database}.${local} ON CLUSTER ${cluster} (${columns}) ` +
           `ENGINE = Replicated${engine}(${replicatedArgs.join(', ')})${rest}`,
@@ -87,6 +90,10 @@ export function clusterRewriter(options: ClusterDdlOptions): (statements: string
     const insert = INSERT_SELECT.exec(statement);
     if (insert && clustered.has(`${insert[1]}.${insert[2]}`)) {
       const [, database, name, columns, select] = insert;
+      // A backfill of a table sharded by account (0004's ledger) goes through its Distributed
+      // table, which places each row on its account's shard (the migrating user's profile makes
+      // Distributed inserts synchronous, as ingest's must be: docs/operations.md).
+      if (sharded.has(`${database}.${name}`)) return [statement];
       // A bookkeeping row (rollup coverage) goes to the migrating node's shard, whose replicas
       // copy it; the SELECT keeps the Distributed names, so it sees every shard's data, and
       // readers of the Distributed table see the row wherever it landed.

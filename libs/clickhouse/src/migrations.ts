@@ -102,13 +102,44 @@ export async function migrate(client: ClickHouseClient, database: string, option
   const applied = await appliedVersions(client, database);
   const pending = loadMigrations(database, options).filter((m) => !applied.has(m.version));
   for (const migration of pending) {
-    for (const statement of migration.statements) await client.command({ query: statement });
+    for (const statement of migration.statements) {
+      await client.command({ query: statement });
+      if (/^CREATE MATERIALIZED VIEW\b/.test(statement)) await awaitRunningInserts(client);
+    }
     await client.command({
       query: `INSERT INTO ${db}.schema_migrations (version, name, applied_at)
               VALUES (${sqlNumber(migration.version)}, ${sqlString(migration.name)}, now())`,
     });
   }
   return pending;
+}
+
+/**
+ * Waits until every INSERT running now has finished. An INSERT feeds the views that existed when
+ * it started: one already running when a view is created writes its rows without it, and if
+ * those rows commit after a backfill that follows the view has taken its snapshot (0004), they
+ * reach neither. So `migrate` calls this after creating a view, before its next statement.
+ * Bounded: an INSERT still running after `timeoutMs` fails the migration, which is retried whole
+ * (its statements are idempotent). system.processes lists the queries of the server answering.
+ */
+export async function awaitRunningInserts(client: ClickHouseClient, { timeoutMs = 300_000, pollMs = 100 } = {}): Promise<void> {
+  const runningInserts = async () =>
+    new Set(
+      (
+        await (
+          await client.query({ query: `SELECT query_id FROM system.processes WHERE lower(substring(query, 1, 6)) = 'insert'`, format: 'JSONEachRow' })
+        ).json<{ query_id: string }>()
+      ).map((r) => r.query_id),
+    );
+  const waiting = await runningInserts();
+  const giveUpAt = Date.now() + timeoutMs;
+  while (waiting.size > 0) {
+    const now = await runningInserts();
+    for (const id of waiting) if (!now.has(id)) waiting.delete(id);
+    if (waiting.size === 0) return;
+    if (Date.now() > giveUpAt) throw new Error(`inserts still running after a view was created: ${[...waiting].join(', ')}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }
 
 /** Start-up form of `migrate`: waits for ClickHouse (it may still be starting) instead of exiting. */

@@ -5,11 +5,13 @@
 -- caught it). customer_ledger keys by amount and currency too: only identical sightings collapse,
 -- and readers pick an order's earliest sighting (ties: smaller amount, then currency) themselves.
 --
--- The new view is created before the backfill and the old view dropped after it, so no insert
--- in between is missed; one seen by both the view and the backfill is the same row twice, which
--- the ReplacingMergeTree merges and readers (one sighting per order) ignore anyway. The old
--- `customer_orders` table is no longer read or written; drop it by hand once no older query
--- replica runs.
+-- The new view is created before the backfill and the old view dropped after it. `migrate` waits
+-- after creating a view until every INSERT that was already running has finished (such an insert
+-- feeds only the views that existed when it started), so each row reaches the view or the
+-- backfill; one that reaches both is the same row twice, which the ReplacingMergeTree merges and
+-- readers (one sighting per order) ignore anyway. In cluster mode the backfill goes through the
+-- Distributed table, so each row lands on its account's shard. The old `customer_orders` table
+-- is no longer read or written; drop it by hand once no older query replica runs.
 CREATE TABLE IF NOT EXISTS {db}.customer_ledger (
     account_id String,
     livemode UInt8,
