@@ -1,11 +1,11 @@
-import { awaitRunningInserts } from '@app/clickhouse';
+import { awaitInsertsRunningNow } from '@app/clickhouse';
 import { uid } from '../fixtures/events';
-import { testClickHouse } from '../support/clickhouse';
+import { queryRows, testClickHouse } from '../support/clickhouse';
 
 /**
  * The race migration 0004 would lose rows to: an INSERT already running when a view is created
  * writes without the view, and a backfill that snapshots the source before that INSERT commits
- * misses its rows too. `migrate` waits for such inserts (awaitRunningInserts) after each view.
+ * misses its rows too. `migrate` waits for such inserts (awaitInsertsRunningNow) after each view.
  */
 describe('a view created while an INSERT runs (real ClickHouse)', () => {
   const client = testClickHouse();
@@ -16,10 +16,7 @@ describe('a view created while an INSERT runs (real ClickHouse)', () => {
     await client.close();
   });
 
-  async function count(table: string): Promise<number> {
-    const [row] = await (await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ n: string }>();
-    return Number(row.n);
-  }
+  const count = async (table: string) => Number((await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${table}`))[0].n);
 
   it('the backfill after the wait sees every row of an INSERT that was running when the view appeared', async () => {
     await client.command({ query: `CREATE TABLE ${source} (n UInt64) ENGINE = MergeTree ORDER BY n` });
@@ -30,7 +27,7 @@ describe('a view created while an INSERT runs (real ClickHouse)', () => {
     await client.command({ query: `CREATE MATERIALIZED VIEW ${target}_mv TO ${target} AS SELECT n FROM ${source}` });
 
     const started = Date.now();
-    await awaitRunningInserts(client);
+    await awaitInsertsRunningNow(client);
     const waited = Date.now() - started;
     // The backfill, as 0004 runs it after the view: the running insert has committed by now.
     await client.command({ query: `INSERT INTO ${target} SELECT n FROM ${source}` });

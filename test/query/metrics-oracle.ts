@@ -85,20 +85,28 @@ interface Figures extends PerformanceFigures {
   orders: number;
 }
 
+/** Σ f over redeemed events − Σ f over rolled-back ones. */
+function net(rows: Row[], f: (r: Row) => bigint): bigint {
+  let total = 0n;
+  for (const r of rows) {
+    if (r.type === 'voucher.redeemed') total += f(r);
+    else if (r.type === 'voucher.redemption_rolled_back') total -= f(r);
+  }
+  return total;
+}
+
 function figures(rows: Row[]): Figures {
   const redeemed = rows.filter((r) => r.type === 'voucher.redeemed');
-  const rolled = rows.filter((r) => r.type === 'voucher.redemption_rolled_back');
-  const sum = (rs: Row[], f: (r: Row) => bigint) => rs.reduce((s, r) => s + f(r), 0n);
-  const uses = BigInt(redeemed.length - rolled.length);
+  const uses = net(rows, () => 1n);
   const orders = BigInt(new Set(rows.filter((r) => r.type === 'voucher.redeemed' || (r.type === 'voucher.validated' && r.result === 'valid')).map((r) => r.order)).size);
-  const netOrder = sum(redeemed, (r) => r.amount) - sum(rolled, (r) => r.amount);
+  const netOrder = net(rows, (r) => r.amount);
   const customers = new Set(redeemed.map((r) => r.customer)).size;
   return {
     total_uses: Number(uses),
-    total_discount: Number(sum(redeemed, (r) => r.discount) - sum(rolled, (r) => r.discount)),
+    total_discount: Number(net(rows, (r) => r.discount)),
     conversion_rate: orders === 0n ? 0 : ratio(uses, orders, 4),
     avg_order_value: uses <= 0n ? 0 : ratio(netOrder, uses, 0),
-    revenue_impact: Number(sum(redeemed, (r) => r.amount - r.discount) - sum(rolled, (r) => r.amount - r.discount)),
+    revenue_impact: Number(net(rows, (r) => r.amount - r.discount)),
     unique_customers: customers,
     repeat_usage: Math.max(0, Number(uses) - customers),
     orders: Number(orders),
@@ -294,7 +302,6 @@ export class MetricsOracle {
       for (const s of earliest.values()) if (s.ms < req.endMs && s.currency === currency) spend += s.amount;
     }
     const total = BigInt(byCustomer.size);
-    const netOrder = redeemed.reduce((s, r) => s + r.amount, 0n) - rows.filter((r) => r.type === 'voucher.redemption_rolled_back').reduce((s, r) => s + r.amount, 0n);
     const countBy = (of: Map<string, string>) => {
       const counts = new Map<string, number>();
       for (const v of of.values()) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -307,7 +314,7 @@ export class MetricsOracle {
         total_customers: byCustomer.size,
         new_customers: fresh,
         returning_customers: byCustomer.size - fresh,
-        avg_customer_value: total === 0n ? 0 : ratio(netOrder, total, 0),
+        avg_customer_value: total === 0n ? 0 : ratio(net(rows, (r) => r.amount), total, 0),
         customer_lifetime_value: total === 0n ? 0 : ratio(spend, total, 0),
         top_customer_segments: countBy(segmentOf)
           .slice(0, 10)

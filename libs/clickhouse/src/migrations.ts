@@ -104,7 +104,7 @@ export async function migrate(client: ClickHouseClient, database: string, option
   for (const migration of pending) {
     for (const statement of migration.statements) {
       await client.command({ query: statement });
-      if (/^CREATE MATERIALIZED VIEW\b/.test(statement)) await awaitRunningInserts(client);
+      if (/^CREATE MATERIALIZED VIEW\b/.test(statement)) await awaitInsertsRunningNow(client);
     }
     await client.command({
       query: `INSERT INTO ${db}.schema_migrations (version, name, applied_at)
@@ -119,10 +119,12 @@ export async function migrate(client: ClickHouseClient, database: string, option
  * it started: one already running when a view is created writes its rows without it, and if
  * those rows commit after a backfill that follows the view has taken its snapshot (0004), they
  * reach neither. So `migrate` calls this after creating a view, before its next statement.
+ * (Ingest's EventStore.awaitRunningInserts is another wait: for any insert of its partitions,
+ * including ones that start meanwhile.)
  * Bounded: an INSERT still running after `timeoutMs` fails the migration, which is retried whole
  * (its statements are idempotent). system.processes lists the queries of the server answering.
  */
-export async function awaitRunningInserts(client: ClickHouseClient, { timeoutMs = 300_000, pollMs = 100 } = {}): Promise<void> {
+export async function awaitInsertsRunningNow(client: ClickHouseClient, { timeoutMs = 300_000, pollMs = 100 } = {}): Promise<void> {
   const runningInserts = async () =>
     new Set(
       (
