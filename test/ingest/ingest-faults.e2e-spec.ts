@@ -33,6 +33,18 @@ const redisAt = (port: number) => `redis://127.0.0.1:${port}`;
 /** The cache epoch ingest bumps once Redis answers, read until it is set. */
 const epochBumped = (redis: Redis) => eventually(() => redis.get('va:dv:epoch'), (v) => Number(v) > 0, 20_000);
 
+/** Starts a Redis on `port` (where ingest expects one), hands `body` a client, then stops both. */
+async function withPrivateRedis(port: number, body: (redis: Redis) => Promise<void>): Promise<void> {
+  const server = await startPrivateRedis(port);
+  const redis = new Redis(port, '127.0.0.1');
+  try {
+    await body(redis);
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+}
+
 describe('ingest under faults', () => {
   const started: AppProcess[] = [];
   const start = async (...args: Parameters<typeof startApp>) => {
@@ -152,9 +164,7 @@ describe('ingest under faults', () => {
     // The flush signals freshness after the insert: rows can be visible a moment before the gauge moves.
     await eventually(() => metricValue(ingest.port, 'ingest_freshness_pending_vouchers'), (n) => n > 0);
 
-    const redisServer = await startPrivateRedis(redisPort);
-    const redis = new Redis(redisPort, '127.0.0.1');
-    try {
+    await withPrivateRedis(redisPort, async (redis) => {
       const version = await eventually(
         () => redis.get(`va:dv:${account}:test:v:v_0`),
         (v) => Number(v) > 0,
@@ -163,10 +173,7 @@ describe('ingest under faults', () => {
       expect(Number(version)).toBeGreaterThan(0);
       expect(Number(await redis.get(`va:dv:${account}:test`))).toBeGreaterThan(0);
       expect(Number(await redis.get('va:dv:epoch'))).toBeGreaterThan(0); // bumped with this process's first signal
-    } finally {
-      redis.disconnect();
-      await redisServer.stop();
-    }
+    });
   });
 
   it('a process killed with changes it could not signal (Redis away): the next one to start bumps the epoch', async () => {
@@ -180,17 +187,12 @@ describe('ingest under faults', () => {
     await eventually(() => metricValue(first.port, 'ingest_freshness_pending_vouchers'), (n) => n > 0);
     await first.stop('SIGKILL'); // its pending signals die with it
 
-    const redisServer = await startPrivateRedis(redisPort);
-    const redis = new Redis(redisPort, '127.0.0.1');
-    try {
+    await withPrivateRedis(redisPort, async (redis) => {
       expect(await redis.get('va:dv:epoch')).toBeNull();
       await start('ingest', { ...env, REDIS_URL: redisAt(redisPort) });
       // No new event arrives, and the stored batch was committed: only the epoch covers it.
       expect(Number(await epochBumped(redis))).toBeGreaterThan(0);
-    } finally {
-      redis.disconnect();
-      await redisServer.stop();
-    }
+    });
   });
 
   it('a running process bumps the epoch again when Redis comes back, even with nothing to signal', async () => {
