@@ -2,10 +2,12 @@
 # Runs the ClickHouse cluster-mode schema (CLICKHOUSE_CLUSTER) for real, on this machine:
 # ZooKeeper (from the Kafka broker's Maven dependencies) and two ClickHouse servers as two shards
 # of a cluster `analytics`, on private ports, under .local/cluster-check (deleted afterwards).
-# Applies the migrations with { cluster: 'analytics' } twice (idempotent), inserts events for many
-# accounts through the Distributed table, and checks: each account on exactly one shard, every
-# rollup read through Distributed equal to a recomputation from the raw events (the daily rollup
-# and its coverage row included), event_ids complete.
+# Applies the migrations with { cluster: 'analytics' } twice (idempotent), up to 0003 before the
+# first half of the events and the rest (0004's ledger backfill) before the second half, inserting
+# events for many accounts through the Distributed table, and checks: each account on exactly one
+# shard, every rollup read through Distributed equal to a recomputation from the raw events (the
+# daily rollup and its coverage row included), each shard's customer ledger complete for its own
+# accounts, event_ids complete.
 #
 #   bash deploy/local/cluster-check.sh
 #
@@ -60,26 +62,40 @@ done
 q() { curl -sfS "http://127.0.0.1:${2:-18121}/" --data-binary "$1"; }
 
 cd "$ROOT"
-CLICKHOUSE_URL=http://127.0.0.1:18121 npx ts-node --transpile-only -r tsconfig-paths/register -e "
-  import { createClickHouse, migrate } from '@app/clickhouse';
-  (async () => {
-    const client = createClickHouse({ CLICKHOUSE_URL: process.env.CLICKHOUSE_URL, CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '', CLICKHOUSE_DATABASE: 'default' } as never);
-    const first = await migrate(client, '$DB', { cluster: 'analytics' });
-    const second = await migrate(client, '$DB', { cluster: 'analytics' });
-    if (first.length === 0 || second.length !== 0) throw new Error('migrations not applied exactly once');
-    await client.close();
-  })().catch((e) => { console.error(e); process.exit(1); });"
+# migrate_cluster [UP_TO]: applies the migrations (up to version UP_TO) in cluster mode, twice: the
+# second run must find nothing left to do.
+migrate_cluster() {
+  UP_TO="${1:-}" CLICKHOUSE_URL=http://127.0.0.1:18121 npx ts-node --transpile-only -r tsconfig-paths/register -e "
+    import { createClickHouse, migrate } from '@app/clickhouse';
+    (async () => {
+      const client = createClickHouse({ CLICKHOUSE_URL: process.env.CLICKHOUSE_URL, CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '', CLICKHOUSE_DATABASE: 'default' } as never);
+      const upTo = process.env.UP_TO ? Number(process.env.UP_TO) : undefined;
+      const first = await migrate(client, '$DB', { cluster: 'analytics', upTo });
+      const second = await migrate(client, '$DB', { cluster: 'analytics', upTo });
+      if (first.length === 0 || second.length !== 0) throw new Error('migrations not applied exactly once');
+      await client.close();
+    })().catch((e) => { console.error(e); process.exit(1); });"
+}
 
-# 40 accounts x 25 vouchers, all four event types, inserted through the Distributed table.
-q "INSERT INTO $DB.voucher_events (event_id, type, source, time, time_ms, account_id, livemode, voucher_id, voucher_code,
-     customer_id, customer_segment, customer_region, order_id, order_amount, discount_amount, currency, redemption_id,
-     result, reason, kafka_topic, kafka_partition, kafka_offset, ingested_at)
-   SELECT concat('e', toString(number)), CAST(1 + number % 4 AS Enum8('voucher.validated' = 1, 'voucher.redeemed' = 2, 'voucher.redemption_rolled_back' = 3, 'order.completed' = 4)),
-     'check', toDateTime('2026-01-01 00:00:00') + number * 37, 0, concat('acc_', toString(number % 40)), number % 2,
-     concat('v_', toString(number % 25)), 'CODE', concat('c_', toString(number % 300)), 'premium', 'Europe',
-     concat('o_', toString(intDiv(number, 2))), 1000 + number % 500, number % 100, 'USD', concat('r_', toString(number)),
-     if(number % 3 = 0, 'invalid', 'valid'), if(number % 3 = 0, 'expired', ''), 't', 0, number, now()
-   FROM numbers(20000)"
+# insert_events FROM COUNT: 40 accounts x 25 vouchers, all four event types, through the Distributed table.
+insert_events() {
+  q "INSERT INTO $DB.voucher_events (event_id, type, source, time, time_ms, account_id, livemode, voucher_id, voucher_code,
+       customer_id, customer_segment, customer_region, order_id, order_amount, discount_amount, currency, redemption_id,
+       result, reason, kafka_topic, kafka_partition, kafka_offset, ingested_at)
+     SELECT concat('e', toString(number)), CAST(1 + number % 4 AS Enum8('voucher.validated' = 1, 'voucher.redeemed' = 2, 'voucher.redemption_rolled_back' = 3, 'order.completed' = 4)),
+       'check', toDateTime('2026-01-01 00:00:00') + number * 37, 0, concat('acc_', toString(number % 40)), number % 2,
+       concat('v_', toString(number % 25)), 'CODE', concat('c_', toString(number % 300)), 'premium', 'Europe',
+       concat('o_', toString(intDiv(number, 2))), 1000 + number % 500, number % 100, 'USD', concat('r_', toString(number)),
+       if(number % 3 = 0, 'invalid', 'valid'), if(number % 3 = 0, 'expired', ''), 't', 0, number, now()
+     FROM numbers($1, $2)"
+}
+
+# Half the events arrive before 0004, so its customer-ledger backfill runs on data (through the
+# Distributed table: each account's sightings must land on its own shard), half after.
+migrate_cluster 3
+insert_events 0 10000
+migrate_cluster
+insert_events 10000 10000
 
 fail() { echo "cluster-check FAILED: $*" >&2; exit 1; }
 total=$(q "SELECT count() FROM $DB.voucher_events")
@@ -108,6 +124,11 @@ actual=$(q "SELECT account_id, voucher_id, sumMerge(redeemed), sumMerge(redeemed
 orders=$(q "SELECT count() FROM (SELECT account_id, customer_id, order_id FROM $DB.customer_ledger GROUP BY account_id, customer_id, order_id)")
 raw_orders=$(q "SELECT uniqExact(account_id, customer_id, order_id) FROM $DB.voucher_events WHERE type IN ('voucher.redeemed', 'order.completed')")
 [ "$orders" = "$raw_orders" ] || fail "customer_ledger $orders vs raw $raw_orders"
+for port in 18121 18122; do # each shard's ledger holds the sightings of its own accounts' events, no more, no less
+  local_orders=$(q "SELECT count() FROM (SELECT DISTINCT account_id, customer_id, order_id FROM $DB.customer_ledger_local)" $port)
+  local_raw=$(q "SELECT uniqExact(account_id, customer_id, order_id) FROM $DB.voucher_events_local WHERE type IN ('voucher.redeemed', 'order.completed')" $port)
+  [ "$local_orders" = "$local_raw" ] || fail "shard $port: customer_ledger_local $local_orders vs its raw events $local_raw"
+done
 vouchers=$(q "SELECT count() FROM (SELECT account_id, livemode, voucher_id FROM $DB.vouchers GROUP BY account_id, livemode, voucher_id)")
 [ "$vouchers" = "$(q "SELECT uniqExact(account_id, livemode, voucher_id) FROM $DB.voucher_events")" ] || fail "vouchers dimension incomplete"
 echo "cluster-check OK: 2 shards ($shard1 + $shard2 rows), accounts never split, rollups equal the raw events"

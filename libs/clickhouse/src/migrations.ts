@@ -13,6 +13,8 @@ export interface Migration {
 export interface MigrationOptions {
   /** ClickHouse cluster name (CLICKHOUSE_CLUSTER); empty or absent = single node, the default. */
   cluster?: string;
+  /** Apply pending migrations up to this version only (a staged rollout, or a check of a backfill on data). */
+  upTo?: number;
 }
 
 const MIGRATIONS_DIR = join(__dirname, 'migrations');
@@ -100,7 +102,7 @@ export async function migrate(client: ClickHouseClient, database: string, option
   const db = sqlIdentifier(database);
   for (const statement of ledgerStatements(database, options)) await client.command({ query: statement });
   const applied = await appliedVersions(client, database);
-  const pending = loadMigrations(database, options).filter((m) => !applied.has(m.version));
+  const pending = loadMigrations(database, options).filter((m) => !applied.has(m.version) && m.version <= (options.upTo ?? Infinity));
   for (const migration of pending) {
     for (const statement of migration.statements) {
       await client.command({ query: statement });
