@@ -66,6 +66,15 @@ describe('query API errors, rate limits and degraded modes', () => {
     expect((await expectError(`${trends}${q({ ...period, metrics: 'uses,bogus' })}`, 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'metrics' });
     expect((await expectError(`${trends}${q({ ...period, metrics: ['uses', 'x'] })}`, 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'metrics' });
     expect((await expectError(perf(period, "v'; DROP TABLE x; --"), 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'voucher_id' });
+    // However long the id: a 400 after auth (with rate-limit headers), not the router's 404.
+    const long = await fetch(`http://127.0.0.1:${app.port}${perf(period, 'v'.repeat(5_000))}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { error: { details: unknown } }).error.details).toMatchObject({ parameter: 'voucher_id' });
+    expect(long.headers.get('x-ratelimit-limit')).not.toBeNull();
+    await expectError(perf(period, 'v'.repeat(5_000)), 401, 'UNAUTHORIZED', '');
+    // A zone ICU knows but ClickHouse cannot load: refused, not a 500 from the trend's SQL.
+    expect((await expectError(`${trends}${q({ ...period, timezone: 'SystemV/EST5' })}`, 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'timezone' });
+    expect((await expectError(perf({ ...period, start_date: '' }), 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'start_date' });
     expect((await expectError(`/v1/analytics/vouchers${q({ limit: '0' })}`, 400, 'VALIDATION_ERROR')).details).toMatchObject({ parameter: 'limit' });
   });
 

@@ -8,7 +8,7 @@ const HOSTILE = [
   "'", '"', '\\', "\\'", "';--", "' OR '1'='1", '1; DROP TABLE voucher_events', ') UNION ALL SELECT * FROM system.tables --', '%00', '\u0000', '\n', '\r\n',
   '\t', '`', '${x}', '{db}', '{{7*7}}', '../../etc/passwd', 'ñ', '日本語', '🎟️', '\u202e', '\ud800', 'A'.repeat(300), '9'.repeat(40), '-1', '1e309', 'NaN',
   'Infinity', 'null', 'undefined', 'true', '[]', '{}', '0x1F', '2024-13-01', '2024-02-30', '2024-03-01T24:00:00Z', '+002024-03-01', '2024-03-01T00:00:00+99:99',
-  '2024-03-01T00:00:00.999999999Z', '1970-01-01', '9999-12-31', 'UTC', 'America/New_York', 'Etc/GMT+5', 'Asia/Kathmandu', 'usd', 'USD', 'EUR', 'EU R', 'day',
+  '2024-03-01T00:00:00.999999999Z', '1970-01-01', '9999-12-31', 'UTC', 'America/New_York', 'Etc/GMT+5', 'SystemV/EST5', 'US/Eastern', 'Asia/Kathmandu', 'usd', 'USD', 'EUR', 'EU R', 'day',
   'week', 'month', 'year', 'uses', 'uses,discount', 'uses,,', 'revenue_impact', ' ', '', '%', '%%', '%E0%A4%A', '+', '&', '=', '?', '#', '/', 'v_other', 'v_shared',
 ];
 const PARAMS = ['start_date', 'end_date', 'timezone', 'currency', 'include_details', 'interval', 'metrics', 'sort', 'limit', 'cursor', 'voucher_id', 'account_id', 'livemode', 'x'];

@@ -341,6 +341,18 @@ describe('query metrics on hand-built events (real ClickHouse)', () => {
         const res = await get(list, `/v1/analytics/vouchers${q({ ...params, cursor: forged })}`, k);
         expect([res.status, res.body.error]).toEqual([400, expect.objectContaining({ code: 'VALIDATION_ERROR', details: { parameter: 'cursor' } })]);
       }
+
+      // An open-ended period just short of 90 days: its later pages keep the first page's period,
+      // even once "now" has moved past the limit.
+      const recent = new Date(Date.now() - 86_400_000).toISOString();
+      await insertEvents(['vx', 'vy', 'vz'].map((v, i) => ev('voucher.redeemed', recent, { account_id: acc, livemode: false, voucher_id: v, voucher_code: v, customer_id: 'c', order_id: `or${i}`, order_amount: 1_000, discount_amount: 100, currency: 'USD' })));
+      const open = { start_date: new Date(Date.now() - 90 * 86_400_000 + 1_500).toISOString(), limit: '2' };
+      const page1 = await get(list, `/v1/analytics/vouchers${q(open)}`, k);
+      expect(page1.body.data.map((d: any) => d.voucher_id)).toEqual(['vx', 'vy']);
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect((await get(list, `/v1/analytics/vouchers${q(open)}`, k)).body.error).toMatchObject({ code: 'INVALID_TIME_PERIOD' }); // a new first page: too long now
+      const page2 = await get(list, `/v1/analytics/vouchers${q({ ...open, cursor: page1.body.next_cursor })}`, k);
+      expect([page2.status, page2.body.data?.map((d: any) => d.voucher_id), page2.body.time_period]).toEqual([200, ['vz'], page1.body.time_period]);
     } finally {
       await list.stop();
     }

@@ -166,6 +166,12 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     expect(Object.keys(performance.responses['429'].headers)).toContain('Retry-After');
     expect(performance.responses['401'].headers).toBeUndefined(); // the key is checked before the limit
     expect(performance.parameters.find((p: { name: string }) => p.name === 'include_details').schema.type).toBe('boolean');
+    // Counts and minor-unit amounts are integers, rates are not; the list's currency has its own default.
+    expect(components.schemas.PerformanceFiguresDto.properties.total_discount.type).toBe('integer');
+    expect(components.schemas.PerformanceFiguresDto.properties.conversion_rate.type).toBe('number');
+    const list = paths['/v1/analytics/vouchers'].get.parameters;
+    expect(list.find((p: { name: string }) => p.name === 'limit').schema.type).toBe('integer');
+    expect(list.find((p: { name: string }) => p.name === 'currency').description).toMatch(/Default: every currency/);
     // Routes without a limit document no 429; the export request's period is the optional one.
     expect(paths['/v1/analytics/export/{export_id}'].get.responses['429']).toBeUndefined();
     expect(paths['/v1/analytics/export/{export_id}'].get.responses['404'].description).toMatch(/^EXPORT_NOT_FOUND/);

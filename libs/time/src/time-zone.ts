@@ -24,10 +24,12 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 /**
  * The canonical IANA name of a time zone, or undefined. Only Area/Location style names and UTC
  * are accepted, so the name is safe to pass to ClickHouse and known to both sides' tz data.
+ * The `SystemV/…` names are not: ICU knows them, but tzdata dropped them (2020b) and ClickHouse,
+ * which reads the system's zoneinfo, fails on them (found in review: trends answered 500).
  */
 export function canonicalTimeZone(name: string): string | undefined {
   if (name === 'UTC' || name === 'Etc/UTC') return 'UTC';
-  if (!/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2}$/.test(name) || name.length > 64) return undefined;
+  if (!/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2}$/.test(name) || name.length > 64 || /^SystemV\//i.test(name)) return undefined;
   try {
     const canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
     return /^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2}$|^UTC$/.test(canonical) ? canonical : undefined;

@@ -4,7 +4,6 @@ import { ArrayMaxSize, ArrayNotEmpty, IsIn, IsInt, IsOptional, IsString, Matches
 import { IDENTIFIER } from '@app/contracts';
 import { TREND_METRICS, type TrendMetric } from '../metrics/metric-definitions';
 
-
 export class VoucherIdParams {
   @ApiProperty({ description: "The voucher's id (contract identifier: 1-128 of A-Z a-z 0-9 _ . : -)", example: 'v_1234567890abcdef' })
   @Matches(IDENTIFIER, { message: 'must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
@@ -77,7 +76,7 @@ export class VoucherListQueryDto extends AnalyticsQueryDto {
   @IsIn(VOUCHER_SORTS, { message: 'must be one of uses, discount, revenue_impact' })
   sort?: VoucherSort;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value))
   @IsInt({ message: 'must be an integer between 1 and 100' })
@@ -90,4 +89,10 @@ export class VoucherListQueryDto extends AnalyticsQueryDto {
   @IsString()
   @MaxLength(1024)
   cursor?: string;
+
+  // Same rule as every endpoint's, another default: the list has no one voucher to choose for.
+  @ApiPropertyOptional({ description: 'ISO 4217 code: only rows in this currency. Default: every currency, one row per voucher and currency.', example: 'USD' })
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: 'must be a three-letter upper-case ISO 4217 code' })
+  declare currency?: string;
 }

@@ -17,40 +17,40 @@ class AnalyticsResponseBase {
 }
 
 export class PerformanceFiguresDto {
-  @ApiProperty({ description: 'Redemptions − rollbacks', example: 150 })
+  @ApiProperty({ type: 'integer', description: 'Redemptions − rollbacks', example: 150 })
   total_uses: number;
-  @ApiProperty({ description: 'Σ discount redeemed − Σ discount rolled back (minor units)', example: 150000 })
+  @ApiProperty({ type: 'integer', description: 'Σ discount redeemed − Σ discount rolled back (minor units)', example: 150000 })
   total_discount: number;
   @ApiProperty({ description: 'total_uses / distinct orders (valid validations ∪ redemptions), 4 decimals; 0 without orders', example: 0.75 })
   conversion_rate: number;
-  @ApiProperty({ description: 'Net order amount / total_uses, rounded; 0 when total_uses ≤ 0', example: 10000 })
+  @ApiProperty({ type: 'integer', description: 'Net order amount / total_uses, rounded; 0 when total_uses ≤ 0', example: 10000 })
   avg_order_value: number;
-  @ApiProperty({ description: 'Net revenue (order − discount) of redeemed minus rolled-back orders', example: 750000 })
+  @ApiProperty({ type: 'integer', description: 'Net revenue (order − discount) of redeemed minus rolled-back orders', example: 750000 })
   revenue_impact: number;
-  @ApiProperty({ description: 'Distinct customers among redemptions', example: 120 })
+  @ApiProperty({ type: 'integer', description: 'Distinct customers among redemptions', example: 120 })
   unique_customers: number;
-  @ApiProperty({ description: 'max(0, total_uses − unique_customers)', example: 30 })
+  @ApiProperty({ type: 'integer', description: 'max(0, total_uses − unique_customers)', example: 30 })
   repeat_usage: number;
 }
 
 class FailureReasonDto {
   @ApiProperty({ example: 'minimum_order_not_met' })
   reason: string;
-  @ApiProperty({ example: 12 })
+  @ApiProperty({ type: 'integer', example: 12 })
   count: number;
 }
 
 class ValidationsDto {
-  @ApiProperty({ description: 'Valid validations' })
+  @ApiProperty({ type: 'integer', description: 'Valid validations' })
   valid: number;
-  @ApiProperty({ description: 'Invalid validations' })
+  @ApiProperty({ type: 'integer', description: 'Invalid validations' })
   invalid: number;
   @ApiProperty({ type: [FailureReasonDto], description: 'Invalid validations per reason, most frequent first' })
   failure_reasons: FailureReasonDto[];
 }
 
 class BreakdownFiguresDto extends PerformanceFiguresDto {
-  @ApiProperty({ description: 'Distinct orders among events carrying this value' })
+  @ApiProperty({ type: 'integer', description: 'Distinct orders among events carrying this value' })
   orders: number;
 }
 
@@ -67,7 +67,7 @@ class RegionBreakdownDto extends BreakdownFiguresDto {
 class PerformanceDetailsDto {
   @ApiProperty({ type: ValidationsDto })
   validations: ValidationsDto;
-  @ApiProperty({ description: 'Rolled-back redemptions' })
+  @ApiProperty({ type: 'integer', description: 'Rolled-back redemptions' })
   rollbacks: number;
   @ApiProperty({ nullable: true, type: String, example: '2024-03-01T08:12:00Z', description: 'First redemption in the period' })
   first_used_at: string | null;
@@ -93,26 +93,26 @@ export class PerformanceResponseDto extends AnalyticsResponseBase {
 class TrendBucketDto {
   @ApiProperty({ example: '2024-03-01', description: 'First day of the bucket in `timezone`' })
   date: string;
-  @ApiPropertyOptional({ description: 'Net uses in the bucket' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Net uses in the bucket' })
   uses?: number;
-  @ApiPropertyOptional({ description: 'Net discount in the bucket' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Net discount in the bucket' })
   discount?: number;
-  @ApiPropertyOptional({ description: 'Distinct orders in the bucket' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Distinct orders in the bucket' })
   orders?: number;
   @ApiPropertyOptional({ description: 'uses / orders, 4 decimals' })
   conversion_rate?: number;
-  @ApiPropertyOptional({ description: 'Net order amount / uses, rounded' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Net order amount / uses, rounded' })
   avg_order_value?: number;
-  @ApiPropertyOptional({ description: 'Net revenue of the orders that used the voucher' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Net revenue of the orders that used the voucher' })
   revenue_impact?: number;
-  @ApiPropertyOptional({ description: 'Distinct redeeming customers in the bucket' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Distinct redeeming customers in the bucket' })
   unique_customers?: number;
 }
 
 class TrendSummaryDto {
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   total_period_uses: number;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   total_period_discount: number;
   @ApiProperty({ description: 'total_period_uses / calendar days the period touches in `timezone`, 2 decimals' })
   avg_daily_uses: number;
@@ -136,9 +136,9 @@ export class TrendsResponseDto extends AnalyticsResponseBase {
 class CustomerSegmentDto {
   @ApiProperty({ example: 'premium', description: "Segment of each customer's latest redemption in the period" })
   segment: string;
-  @ApiProperty({ description: 'Customers in the segment' })
+  @ApiProperty({ type: 'integer', description: 'Customers in the segment' })
   count: number;
-  @ApiProperty({ description: 'avg_order_value over events carrying the segment' })
+  @ApiProperty({ type: 'integer', description: 'avg_order_value over events carrying the segment' })
   avg_order_value: number;
   @ApiProperty({ description: 'conversion_rate over events carrying the segment' })
   conversion_rate: number;
@@ -147,22 +147,22 @@ class CustomerSegmentDto {
 class RegionShareDto {
   @ApiProperty({ example: 'Europe', description: "Region of each customer's latest redemption in the period" })
   region: string;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   count: number;
   @ApiProperty({ description: 'count / total_customers × 100, 1 decimal' })
   percentage: number;
 }
 
 class CustomerInsightsDto {
-  @ApiProperty({ description: 'Distinct customers with a redemption in the period' })
+  @ApiProperty({ type: 'integer', description: 'Distinct customers with a redemption in the period' })
   total_customers: number;
-  @ApiProperty({ description: "Customers whose first order ever (for the account) is one of these redemptions" })
+  @ApiProperty({ type: 'integer', description: "Customers whose first order ever (for the account) is one of these redemptions" })
   new_customers: number;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   returning_customers: number;
-  @ApiProperty({ description: 'Net order amount of the redemptions / total_customers, rounded' })
+  @ApiProperty({ type: 'integer', description: 'Net order amount of the redemptions / total_customers, rounded' })
   avg_customer_value: number;
-  @ApiProperty({ description: "Mean of customers' total spend in this currency up to end (distinct orders, redeemed or completed), rounded" })
+  @ApiProperty({ type: 'integer', description: "Mean of customers' total spend in this currency up to end (distinct orders, redeemed or completed), rounded" })
   customer_lifetime_value: number;
   @ApiProperty({ type: [CustomerSegmentDto], description: 'By count desc, then segment; at most 10' })
   top_customer_segments: CustomerSegmentDto[];
@@ -186,11 +186,11 @@ class VoucherListItemDto {
   code: string;
   @ApiProperty({ description: 'Currency of this row: a voucher used in several currencies has one row per currency' })
   currency: string;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   total_uses: number;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   total_discount: number;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   revenue_impact: number;
 }
 

@@ -5,7 +5,7 @@ import { DataVersions } from '@app/freshness';
 import type { Tenant } from '../../common/auth/api-key-store';
 import { ResponseCache, type CachedJson } from '../../common/cache/response-cache';
 import { ValidationError } from '../../common/errors/api-error';
-import { checkPeriod, timePeriod, type TimeRange } from '../../common/time/time-range';
+import { checkPeriod, parseTimeZone, timePeriod, type TimeRange } from '../../common/time/time-range';
 import { generatedAt, requestRange, tenantParts } from '../analytics-request';
 import type { VoucherListQueryDto, VoucherSort } from '../dto/analytics-query.dto';
 import type { VoucherListResponseDto } from '../dto/analytics-response.dto';
@@ -44,9 +44,11 @@ export class VoucherListService {
       .update(JSON.stringify([tenant.accountId, tenant.livemode, sort, query.currency, query.timezone, query.start_date, query.end_date]))
       .digest('base64url')
       .slice(0, 16);
-    const requested = requestRange(query);
-    const cursor = query.cursor ? this.decode(query.cursor, fingerprint, requested.timeZone) : undefined;
-    const range: TimeRange = cursor ? { ...requested, startMs: cursor.s, endMs: cursor.e } : requested;
+    // A later page reads the period its cursor carries (the first page's), and only that is
+    // checked again: an open-ended period resolved anew against "now" could have grown past 90 days.
+    const timeZone = parseTimeZone(query.timezone);
+    const cursor = query.cursor ? this.decode(query.cursor, fingerprint, timeZone) : undefined;
+    const range: TimeRange = cursor ? { timeZone, startMs: cursor.s, endMs: cursor.e } : requestRange(query);
     return this.cache.getOrCompute(
       {
         endpoint: 'vouchers',

@@ -80,6 +80,25 @@ describe('resolveTimeRange', () => {
     expect(() => resolveTimeRange({ start_date: '2024-01-01T00:00:00Z', end_date: '2024-03-30T23:59:59.999Z' }, NOW)).not.toThrow();
   });
 
+  it('measures a date-time period from its first to its last instant', () => {
+    // Exactly 90 days apart is 90 days (the inclusive end's extra millisecond is not a 91st day).
+    expect(() => resolveTimeRange({ start_date: '2024-01-01T00:00:00Z', end_date: '2024-03-31T00:00:00Z' }, NOW)).not.toThrow();
+    expect(errorOf(() => resolveTimeRange({ start_date: '2024-01-01T00:00:00Z', end_date: '2024-03-31T00:00:00.001Z' }, NOW)).details).toEqual({
+      max_days: 90,
+      requested_days: 91,
+    });
+    expect(errorOf(() => resolveTimeRange({ start_date: '2024-01-01T00:00:00Z', end_date: '2024-04-30T00:00:00Z' }, NOW)).details).toEqual({
+      max_days: 90,
+      requested_days: 120,
+    });
+  });
+
+  it('reads an offset whose unencoded + arrived as a space', () => {
+    const r = resolveTimeRange({ start_date: '2024-03-01T10:00:00 02:00', end_date: '2024-03-01T12:00 0200' }, NOW);
+    expect(r.startMs).toBe(Date.UTC(2024, 2, 1, 8));
+    expect(r.endMs).toBe(Date.UTC(2024, 2, 1, 10) + 1);
+  });
+
   it('start after end is INVALID_TIME_PERIOD', () => {
     expect(errorOf(() => resolveTimeRange({ start_date: '2024-03-02', end_date: '2024-03-01' }, NOW)).code).toBe('INVALID_TIME_PERIOD');
   });
@@ -93,6 +112,11 @@ describe('resolveTimeRange', () => {
     [{ timezone: 'EST5EDT' }, 'timezone'],
     [{ timezone: "UTC'--" }, 'timezone'],
     [{ start_date: '1900-01-01' }, 'start_date'],
+    [{ timezone: 'SystemV/EST5' }, 'timezone'], // ICU knows it, ClickHouse's zoneinfo does not
+    [{ start_date: '' }, 'start_date'],
+    [{ end_date: '' }, 'end_date'],
+    [{ timezone: '' }, 'timezone'],
+    [{ start_date: '2024-03-01T10:00:00 2:00' }, 'start_date'], // a spaced offset still needs hh:mm
   ])('%j is a VALIDATION_ERROR naming %s', (input, parameter) => {
     const err = errorOf(() => resolveTimeRange(input, NOW));
     expect(err).toBeInstanceOf(ValidationError);

@@ -22,6 +22,11 @@ export interface TimeRangeInput {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+/**
+ * A date-time whose `+hh:mm` offset arrived as ` hh:mm`: an unencoded `+` in a query string is a
+ * space (form encoding), and nothing else can follow a date-time's seconds with a space.
+ */
+const SPACED_OFFSET = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?) (\d{2}:?\d{2})$/i;
 
 function validDate(y: number, m: number, d: number): boolean {
   const t = new Date(Date.UTC(y, m - 1, d));
@@ -30,7 +35,8 @@ function validDate(y: number, m: number, d: number): boolean {
 
 type Parsed = { kind: 'date'; date: string } | { kind: 'instant'; ms: number };
 
-function parseInstant(parameter: string, value: string, timeZone: string): Parsed {
+function parseInstant(parameter: string, raw: string, timeZone: string): Parsed {
+  const value = raw.replace(SPACED_OFFSET, '$1+$2');
   const date = DATE.exec(value);
   if (date) {
     if (!validDate(+date[1], +date[2], +date[3])) throw new ValidationError(parameter, 'not a valid calendar date');
@@ -57,7 +63,7 @@ function parseInstant(parameter: string, value: string, timeZone: string): Parse
 
 /** Validates a time zone parameter; the canonical name is what reaches SQL. */
 export function parseTimeZone(value: string | undefined, parameter = 'timezone'): string {
-  if (value === undefined || value === '') return 'UTC';
+  if (value === undefined) return 'UTC';
   const zone = canonicalTimeZone(value);
   if (!zone) throw new ValidationError(parameter, 'must be an IANA time zone name such as Europe/Berlin');
   return zone;
@@ -70,8 +76,9 @@ export function parseTimeZone(value: string | undefined, parameter = 'timezone')
  */
 export function resolveTimeRange(input: TimeRangeInput, nowMs = Date.now()): TimeRange {
   const timeZone = parseTimeZone(input.timezone);
-  const start = input.start_date ? parseInstant('start_date', input.start_date, timeZone) : undefined;
-  const end = input.end_date ? parseInstant('end_date', input.end_date, timeZone) : undefined;
+  // Present but empty (`?start_date=`) is an unparseable date, not a request for the default.
+  const start = input.start_date !== undefined ? parseInstant('start_date', input.start_date, timeZone) : undefined;
+  const end = input.end_date !== undefined ? parseInstant('end_date', input.end_date, timeZone) : undefined;
 
   const endMs = end ? (end.kind === 'date' ? startOfLocalDay(addDays(end.date, 1), timeZone) : end.ms + 1) : nowMs + 1;
   // Default start = end − 30 days: 30 whole local days before a date-only end, else 30 days before the instant.
@@ -96,11 +103,13 @@ export function checkPeriod(startMs: number, endMs: number, timeZone: string): v
       end: formatInstant(endMs - 1),
     });
   }
+  // The length is last instant − first instant: date-times 90 days apart are 90 days, and a
+  // date-only end (…23:59:59.999) makes 90 whole days 1 ms short of 90 × 24 hours.
   // 90 local days across a change back from summer time last 90 days and the hour the clocks
   // repeat (an hour longer in UTC); that still counts as 90. Only then: in UTC, or where the
   // offset does not fall inside the period, 90 days is 90 × 24 hours.
   const dstLengthening = Math.max(0, offsetMs(startMs, timeZone) - offsetMs(endMs - 1, timeZone));
-  const duration = endMs - startMs - dstLengthening;
+  const duration = endMs - 1 - startMs - dstLengthening;
   if (duration > MAX_PERIOD_DAYS * DAY_MS) {
     throw new InvalidTimePeriodError('Time period exceeds maximum allowed range', {
       max_days: MAX_PERIOD_DAYS,
