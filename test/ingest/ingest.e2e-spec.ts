@@ -1,6 +1,7 @@
 import { makeEvent, uid } from '../fixtures/events';
 import { startApp, metricValue, type AppProcess } from '../support/app-process';
 import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
+import { CompressionTypes } from 'kafkajs';
 import { createTopics, produceEvents, produceRaw, readTopic } from '../support/kafka';
 
 const ch = testClickHouse();
@@ -198,5 +199,31 @@ describe('ingest: a flood of rejects larger than one Kafka record batch', () => 
     expect(new Set(dlq.map((m) => m.headers!['dlq-source-offset']!.toString())).size).toBe(rejects.length);
     expect(dlq.every((m) => m.headers!['dlq-reason']!.toString() === 'invalid_value')).toBe(true);
     expect(await countFor(account)).toBe(1);
+  });
+});
+
+describe('ingest: a gzip-compressed event far over the size limit once decompressed', () => {
+  const env = topicsFor('dlq-gzip');
+  let ingest: AppProcess | undefined;
+
+  beforeAll(async () => {
+    await createTopics([env.KAFKA_TOPIC, env.KAFKA_DLQ_TOPIC], 1);
+    ingest = await startApp('ingest', env);
+  });
+  afterAll(async () => {
+    await ingest?.stop();
+  });
+
+  it('dead-letters it byte for byte (sent uncompressed, the dead letter was refused forever) and goes on', async () => {
+    const account = uid('acc');
+    // 3 MiB that gzip shrinks to a few KiB: the events topic (2 MiB) takes it compressed.
+    const big = JSON.stringify({ ...makeEvent('voucher.redeemed', { account_id: account }), padding: 'x'.repeat(3 * 1024 * 1024) });
+    await produceRaw(env.KAFKA_TOPIC, [{ key: 'v_big', value: big }], undefined, CompressionTypes.GZIP);
+    await produceEvents(env.KAFKA_TOPIC, [makeEvent('voucher.redeemed', { account_id: account, voucher_id: 'v_big' })]);
+
+    await eventually(() => countFor(account), (n) => n === 1, 30_000);
+    const [dead] = await readTopic(env.KAFKA_DLQ_TOPIC, 1);
+    expect(dead.headers!['dlq-reason']!.toString()).toBe('too_large');
+    expect(dead.value!.equals(Buffer.from(big))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type IHeaders, type KafkaMessage } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type IHeaders, type KafkaMessage } from 'kafkajs';
 import type { VoucherEvent } from '@app/contracts';
 import { TEST_ENV } from './env';
 
@@ -33,11 +33,11 @@ export async function produceEvents(topic: string, events: VoucherEvent[], clien
   );
 }
 
-export async function produceRaw(topic: string, messages: RawMessage[], client = kafka): Promise<void> {
+export async function produceRaw(topic: string, messages: RawMessage[], client = kafka, compression = CompressionTypes.None): Promise<void> {
   const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   for (let i = 0; i < messages.length; i += 5_000) {
-    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 5_000) });
+    await producer.send({ topic, acks: -1, compression, messages: messages.slice(i, i + 5_000) });
   }
   await producer.disconnect();
 }

@@ -1,4 +1,4 @@
-import type { IHeaders, Producer } from 'kafkajs';
+import { CompressionTypes, type IHeaders, type Producer } from 'kafkajs';
 import type { RejectedMessage } from '../pipeline/classify-batch';
 
 /**
@@ -49,6 +49,12 @@ export function deadLetterChunks(rejects: RejectedMessage[]): RejectedMessage[][
  * Publishes rejected messages to the dead-letter topic byte for byte (key, value, headers),
  * plus headers saying why and where from, so they can be inspected and replayed. One call is
  * one produce request: callers split large sets with deadLetterChunks.
+ *
+ * Sent gzip-compressed. The broker checks `max.message.bytes` against the compressed batch, so a
+ * producer's gzip-compressed event can be far larger once kafkajs has decompressed it (a 3 MiB
+ * `too_large` event fits the 2 MiB events topic); sent uncompressed, its dead letter was refused
+ * with MESSAGE_TOO_LARGE, which is not retriable, and the flush retried it forever (found in
+ * review). Compressed again, it is about as large as it was on the events topic.
  */
 export class DeadLetterPublisher {
   constructor(
@@ -61,6 +67,7 @@ export class DeadLetterPublisher {
     await this.producer.send({
       topic: this.topic,
       acks: -1,
+      compression: CompressionTypes.GZIP,
       messages: rejects.map((r) => ({
         key: r.key,
         value: r.value,
