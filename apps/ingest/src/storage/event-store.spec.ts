@@ -1,11 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Readable } from 'node:stream';
 import type { EventRow } from '@app/contracts';
-import { EventStore, insertQueryId, writesAnyOf } from './event-store';
+import { EventStore, insertChunks, insertQueryId, writesAnyOf } from './event-store';
 
 const SOURCE = { topic: 'voucher-events', partitions: [1, 4] };
 
-const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ event_id: `e${i}`, source: 's', time_ms: 0 }) as EventRow);
+const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ event_id: `e${i}`, source: 's', time: '2024-03-01 10:00:00', time_ms: 0 }) as EventRow);
 
 /** The event ids of one insert call: the first field of each TabSeparated line it streamed. */
 async function insertedIds(values: Readable): Promise<string[]> {
@@ -16,6 +16,27 @@ async function insertedIds(values: Readable): Promise<string[]> {
     .filter(Boolean)
     .map((line) => line.split('\t')[0]);
 }
+
+describe('insertChunks', () => {
+  const inMonth = (id: string, month: string) => ({ event_id: id, time: `${month}-15 10:00:00` }) as EventRow;
+  const months = (chunk: EventRow[]) => new Set(chunk.map((r) => r.time.slice(0, 7))).size;
+
+  it('keeps even slices while none spans too many months', () => {
+    const batch = ['2024-01', '2024-02', '2024-03', '2024-04'].map((m, i) => inMonth(`e${i}`, m));
+    expect(insertChunks(batch, 2, 2)).toEqual([batch.slice(0, 2), batch.slice(2)]);
+  });
+
+  it('packs whole months, at most the limit per insert, when a batch spans more (years of history)', () => {
+    // 9 years of monthly orders, interleaved as a producer might send them.
+    const history = Array.from({ length: 108 * 3 }, (_, i) => {
+      const m = i % 108;
+      return inMonth(`e${i}`, `${2015 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`);
+    });
+    const chunks = insertChunks(history, 2);
+    expect(chunks.map(months)).toEqual([50, 50, 8]);
+    expect(chunks.flat().map((r) => r.event_id).sort()).toEqual(history.map((r) => r.event_id).sort()); // every row once
+  });
+});
 
 describe('EventStore.insert', () => {
   it('splits a batch into parallel chunks covering every row once', async () => {

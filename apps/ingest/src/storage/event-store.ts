@@ -24,6 +24,30 @@ export function writesAnyOf(queryId: string, source: InsertSource): boolean {
   return partitions.split('.').some((p) => source.partitions.includes(Number(p)));
 }
 
+/**
+ * Calendar months (UTC) one INSERT may span. ClickHouse since 19.x refuses an insert block that
+ * spans more than `max_partitions_per_insert_block` (100) partitions, and voucher_events,
+ * event_ids and the 15-minute rollups are partitioned by month (in the server's zone: a UTC month
+ * may touch two local ones, hence 50). A valid batch over more months (a merchant's years of
+ * order history, a replay) was refused whole on every retry, and ingest stalled (found in review).
+ */
+export const MAX_MONTHS_PER_INSERT = 50;
+
+/**
+ * The inserts a batch is written in: `concurrency` even slices, unless one of them would span
+ * more than `maxMonths` months; then whole months, at most `maxMonths` per insert.
+ */
+export function insertChunks(rows: EventRow[], concurrency: number, maxMonths = MAX_MONTHS_PER_INSERT): EventRow[][] {
+  const size = Math.ceil(rows.length / Math.max(1, concurrency));
+  const even = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+  const month = (r: EventRow) => r.time.slice(0, 7);
+  if (even.every((chunk) => new Set(chunk.map(month)).size <= maxMonths)) return even;
+  const byMonth = new Map<string, EventRow[]>();
+  for (const r of rows) byMonth.set(month(r), [...(byMonth.get(month(r)) ?? []), r]);
+  const months = [...byMonth.keys()].sort();
+  return Array.from({ length: Math.ceil(months.length / maxMonths) }, (_, i) => months.slice(i * maxMonths, (i + 1) * maxMonths).flatMap((m) => byMonth.get(m)!));
+}
+
 export class InsertsStillRunningError extends Error {
   constructor(queryIds: string[]) {
     super(`inserts of the same partitions still running in ClickHouse: ${queryIds.join(', ')}`);
@@ -94,8 +118,7 @@ export class EventStore {
    */
   async insert(rows: EventRow[], source: InsertSource, concurrency = 1): Promise<void> {
     if (rows.length === 0) return;
-    const size = Math.ceil(rows.length / Math.max(1, concurrency));
-    const chunks = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+    const chunks = insertChunks(rows, concurrency);
     const results = await Promise.allSettled(
       chunks.map((chunk) =>
         this.clickhouse.insert({
