@@ -66,6 +66,12 @@ describe('parseEvent', () => {
     expect(result.ok === false && result.detail.length).toBeGreaterThan(0);
   });
 
+  it('names the missing field in the detail', () => {
+    // The reason rule's `if` used to pass when `result` was absent, so the detail named `reason`.
+    expect(parse(makeEvent('voucher.validated', { result: undefined }))).toMatchObject({ ok: false, reason: 'missing_field', detail: expect.stringContaining('result') });
+    expect(parse(makeEvent('voucher.validated', { result: 'invalid' }))).toMatchObject({ ok: false, reason: 'missing_field', detail: expect.stringContaining('reason') });
+  });
+
   it('rejects invalid UTF-8 without decoding it', () => {
     const bytes = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     expect(parseEvent(bytes, MAX)).toMatchObject({ ok: false, reason: 'invalid_utf8' });
