@@ -28,4 +28,18 @@ describe('migrations', () => {
   it('refuses a database name that would need quoting', () => {
     expect(() => loadMigrations('x; DROP')).toThrow();
   });
+
+  it('never creates a name that a migration drops (migrate repeats every drop at the end of each run)', () => {
+    for (const cluster of [undefined, 'analytics']) {
+      const statements = loadMigrations('va', { cluster }).flatMap((m) => m.statements);
+      const name = (st: string) => /^(?:CREATE (?:TABLE|MATERIALIZED VIEW|VIEW) IF NOT EXISTS|DROP (?:TABLE|VIEW) IF EXISTS) (\S+)/.exec(st)?.[1];
+      const dropped = new Set(statements.filter((st) => st.startsWith('DROP')).map(name));
+      const droppedAt = (n: string) => statements.findIndex((st) => st.startsWith('DROP') && name(st) === n);
+      expect(dropped.size).toBeGreaterThan(0);
+      for (const [i, st] of statements.entries()) {
+        const n = name(st);
+        if (st.startsWith('CREATE') && n && dropped.has(n)) expect(i).toBeLessThan(droppedAt(n)); // created only before its drop
+      }
+    }
+  });
 });

@@ -93,16 +93,26 @@ export function ledgerStatements(database: string, options: MigrationOptions = {
   ];
 }
 
+const DROP = /^DROP (TABLE|VIEW) IF EXISTS\b/;
+
 /**
  * Applies pending migrations. Safe to run from several instances at once: every DDL statement is
  * idempotent, the one bookkeeping insert (0002's rollup coverage) tolerates a repeated row, and
  * the ledger is a ReplacingMergeTree, so a race only repeats harmless work.
+ *
+ * One race is not harmless by itself: a runner that read the ledger before another recorded its
+ * migrations replays their `CREATE … IF NOT EXISTS`, which brings back a view a later migration
+ * had dropped (0003's `vouchers_mv`, which let blank codes win); had it died before replaying the
+ * drop, the view would have stayed for good (found in review). So every run ends by repeating the
+ * drops of every migration applied. The rule that makes this safe: a dropped name is never
+ * created again by a later migration (migrations.spec.ts checks the shipped ones).
  */
 export async function migrate(client: ClickHouseClient, database: string, options: MigrationOptions = {}): Promise<Migration[]> {
   const db = sqlIdentifier(database);
   for (const statement of ledgerStatements(database, options)) await client.command({ query: statement });
   const applied = await appliedVersions(client, database);
-  const pending = loadMigrations(database, options).filter((m) => !applied.has(m.version) && m.version <= (options.upTo ?? Infinity));
+  const all = loadMigrations(database, options).filter((m) => m.version <= (options.upTo ?? Infinity));
+  const pending = all.filter((m) => !applied.has(m.version));
   for (const migration of pending) {
     for (const statement of migration.statements) {
       await client.command({ query: statement });
@@ -113,6 +123,7 @@ export async function migrate(client: ClickHouseClient, database: string, option
               VALUES (${sqlNumber(migration.version)}, ${sqlString(migration.name)}, now())`,
     });
   }
+  for (const statement of all.flatMap((m) => m.statements).filter((st) => DROP.test(st))) await client.command({ query: statement });
   return pending;
 }
 

@@ -1,4 +1,4 @@
-import { migrate, sqlIdentifier } from '@app/clickhouse';
+import { loadMigrations, migrate, sqlIdentifier } from '@app/clickhouse';
 import { toEventRow, type EventType } from '@app/contracts';
 import { makeEvent, uid } from '../fixtures/events';
 import { queryRows, testClickHouse } from '../support/clickhouse';
@@ -72,5 +72,37 @@ describe('customer ledger backfill (migration 0004)', () => {
     // The old view is gone: the retired table got nothing of the later insert.
     const [{ n }] = await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${d}.customer_orders WHERE order_id = 'ord_4'`);
     expect(n).toBe('0');
+  });
+});
+
+/**
+ * Two runners starting at once on a new database: one that read the migration ledger before the
+ * other recorded 0001-0004 replays 0001, whose CREATE … IF NOT EXISTS brings back the views 0003
+ * and 0004 dropped. The next run of `migrate` (that runner's own, or any later start) drops them again.
+ */
+describe('a migration replayed by a late runner', () => {
+  const client = testClickHouse();
+  const db = `va_replay_${uid('db').slice(3)}`;
+  const d = sqlIdentifier(db);
+
+  afterAll(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${d}` });
+    await client.close();
+  });
+
+  const views = async () =>
+    (await queryRows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${db}' AND engine = 'MaterializedView' ORDER BY name`)).map((r) => r.name);
+
+  it('does not leave a dropped view behind', async () => {
+    await migrate(client, db);
+    const current = await views();
+    expect(current).not.toContain('vouchers_mv');
+    // The late runner's replay of 0001, statement by statement.
+    const [first] = loadMigrations(db);
+    for (const statement of first.statements) await client.command({ query: statement });
+    expect(await views()).toEqual(expect.arrayContaining(['vouchers_mv', 'customer_orders_mv']));
+
+    expect(await migrate(client, db)).toEqual([]); // nothing pending, and yet:
+    expect(await views()).toEqual(current);
   });
 });
