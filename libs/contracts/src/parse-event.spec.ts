@@ -41,6 +41,7 @@ describe('parseEvent', () => {
     ['an invalid validation without reason', makeEvent('voucher.validated', { result: 'invalid' }), 'missing_field'],
     ['a valid validation with a reason', makeEvent('voucher.validated', { reason: 'x' }), 'invalid_value'],
     ['a negative amount', makeEvent('voucher.redeemed', { order_amount: -1 }), 'invalid_value'],
+    ['an amount over 10^12 minor units', makeEvent('voucher.redeemed', { order_amount: 1e12 + 1, discount_amount: 0 }), 'invalid_value'],
     ['a fractional amount', makeEvent('voucher.redeemed', { discount_amount: 10.5 }), 'wrong_type'],
     ['a discount above the order amount', makeEvent('voucher.redeemed', { discount_amount: 20_000 }), 'discount_exceeds_order'],
     ['an unknown type', makeEvent('voucher.redeemed', {}, { type: 'voucher.created' as never }), 'unknown_type'],
@@ -64,6 +65,10 @@ describe('parseEvent', () => {
     const result = parse(value);
     expect(result).toMatchObject({ ok: false, reason });
     expect(result.ok === false && result.detail.length).toBeGreaterThan(0);
+  });
+
+  it('accepts amounts up to 10^12 minor units', () => {
+    expect(parse(makeEvent('voucher.redeemed', { order_amount: 1e12, discount_amount: 1e12 }))).toMatchObject({ ok: true });
   });
 
   it('names the missing field in the detail', () => {
