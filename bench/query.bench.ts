@@ -10,8 +10,8 @@ import {
   CURRENCY_KEY,
   customerInsightsSql,
   voucherListSql,
-  dailyCoverageSql,
-  dailyFromCoverage,
+  coverageOf,
+  coverageSql,
   DISTINCT_COUNTS,
   mergedStatsQueries,
   trendStatsOptions,
@@ -164,8 +164,10 @@ async function main(): Promise<void> {
   type Name = keyof typeof requests;
 
   // Peer (a): the statements the service sends for each request, in the same order and parallelism.
-  dailyFrom = dailyFromCoverage((await sqlRows<{ n: string; complete_from_s: number }>(dailyCoverageSql(DB)))[0]);
-  log(`daily rollup complete from ${Number.isFinite(dailyFrom) ? new Date(dailyFrom).toISOString() : 'never'}`);
+  const coverage = coverageOf(await sqlRows<{ name: string; complete_from_s: number }>(coverageSql(DB)));
+  dailyFrom = coverage.dailyFrom;
+  const since = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : 'never');
+  log(`daily rollup complete from ${since(dailyFrom)}, voucher_usage_by_time from ${since(coverage.usageFrom)}`);
   const resolveSql = () => sql(voucherScopeSql(DB, scopeBase, { dailyFrom }));
   const day = bucketSql('day', 'UTC');
   // Trends read the comparison period's sums (growth rate) in their sums statement, as the service does.
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
   const listScope = { accountId: BENCH.account, livemode: false };
   const peerA: Record<Name, () => Promise<unknown>> = {
     // The service asks for one row more than the page, to know whether another page follows.
-    'voucher list (sort=uses, first page of 20)': () => sql(voucherListSql(DB, listScope, range, 'uses', undefined, 21, dailyFrom)),
+    'voucher list (sort=uses, first page of 20)': () => sql(voucherListSql(DB, listScope, range, 'uses', undefined, 21, coverage)),
     performance: () =>
       Promise.all([resolveSql(), merged(scopeBase, range, { keys: [CURRENCY_KEY], distinct: DISTINCT_COUNTS, main: true })]),
     trends: () =>

@@ -120,7 +120,13 @@ actual=$(q "SELECT account_id, voucher_id, sumMerge(redeemed), sumMerge(redeemed
    FROM $DB.voucher_stats_1d GROUP BY account_id, voucher_id ORDER BY account_id, voucher_id FORMAT TSV")
 [ "$expected" = "$actual" ] || fail "voucher_stats_1d through Distributed differs from the raw events"
 # Migrated before any event: the daily rollup is complete from the epoch (one coverage row, on the migrating node's shard).
-[ "$(q "SELECT count(), toUInt32(max(complete_from)) FROM $DB.rollup_coverage FORMAT TSV")" = "$(printf '1\t0')" ] || fail "rollup_coverage is not one row complete from the epoch"
+[ "$(q "SELECT count(), toUInt32(max(complete_from)) FROM $DB.rollup_coverage WHERE rollup = 'voucher_stats_1d' FORMAT TSV")" = "$(printf '1\t0')" ] || fail "the daily rollup's coverage is not one row complete from the epoch"
+# 0005 came after the first half of the events: its table holds exactly the second half's voucher events.
+[ "$(q "SELECT count() FROM $DB.rollup_coverage WHERE rollup = 'voucher_usage_by_time' AND complete_from > toDateTime('2026-01-05 00:00:00')")" = 1 ] || fail "voucher_usage_by_time's coverage is not one row after the stored events"
+usage=$(q "SELECT account_id, count(), sum(sign * discount_amount) FROM $DB.voucher_usage_by_time GROUP BY account_id ORDER BY account_id FORMAT TSV")
+usage_raw=$(q "SELECT account_id, count(), sum(multiIf(type = 'voucher.redeemed', 1, type = 'voucher.redemption_rolled_back', -1, 0) * discount_amount) FROM $DB.voucher_events
+   WHERE voucher_id != '' AND kafka_offset >= 10000 GROUP BY account_id ORDER BY account_id FORMAT TSV")
+[ "$usage" = "$usage_raw" ] || fail "voucher_usage_by_time through Distributed differs from the events inserted after 0005"
 orders=$(q "SELECT count() FROM (SELECT account_id, customer_id, order_id FROM $DB.customer_ledger GROUP BY account_id, customer_id, order_id)")
 raw_orders=$(q "SELECT uniqExact(account_id, customer_id, order_id) FROM $DB.voucher_events WHERE type IN ('voucher.redeemed', 'order.completed')")
 [ "$orders" = "$raw_orders" ] || fail "customer_ledger $orders vs raw $raw_orders"

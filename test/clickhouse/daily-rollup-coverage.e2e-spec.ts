@@ -1,6 +1,6 @@
 import { migrate, sqlIdentifier } from '@app/clickhouse';
 import { toEventRow } from '@app/contracts';
-import { dailyCoverageSql, mergedStatsQueries, type MsRange } from '../../apps/query/src/analytics/storage/stats-sql';
+import { coverageOf, coverageSql, mergedStatsQueries, voucherListSql, type MsRange } from '../../apps/query/src/analytics/storage/stats-sql';
 import { makeEvent, uid } from '../fixtures/events';
 import { queryRows, testClickHouse } from '../support/clickhouse';
 
@@ -33,8 +33,14 @@ describe('daily rollup coverage (migration 0002)', () => {
     await client.insert({ table: `${sqlIdentifier(db)}.voucher_events`, values, format: 'JSONEachRow' });
   }
 
+  /** The daily rollup's coverage rows: how many, and the latest. */
   async function coverage(db: string): Promise<{ n: string; complete_from_s: number }> {
-    return (await queryRows<{ n: string; complete_from_s: number }>(client, dailyCoverageSql(db)))[0];
+    return (
+      await queryRows<{ n: string; complete_from_s: number }>(
+        client,
+        `SELECT toString(count()) AS n, toUInt32(max(complete_from)) AS complete_from_s FROM ${sqlIdentifier(db)}.rollup_coverage WHERE rollup = 'voucher_stats_1d'`,
+      )
+    )[0];
   }
 
   afterAll(async () => {
@@ -77,5 +83,35 @@ describe('daily rollup coverage (migration 0002)', () => {
     expect(Number(row.n_redeemed)).toBe(before.length + after.length);
     expect(Number(row.n_redeemed_order_amount)).toBe(2 * (1_000 + 1_001 + 1_002));
     expect(Number(row.n_redeemed_discount)).toBe(2 * (100 + 101 + 102));
+  });
+
+  it('voucher_usage_by_time (0005) likewise: the voucher list reads it only from its coverage on, exact either side', async () => {
+    const db = newDatabase();
+    expect((await migrate(client, db, { upTo: 4 })).map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const before = [today - 5 * DAY + 3_600_000, today - 2 * DAY + 7_200_000];
+    await insertEvents(db, before);
+    await migrate(client, db);
+    const tables = coverageOf(await queryRows(client, coverageSql(db)));
+    expect(tables.usageFrom).toBe(today + DAY); // the day after now and the latest stored event
+    const after = [today - 4 * DAY + 1_000, today + 2 * DAY + 5_123];
+    await insertEvents(db, after);
+    const [{ n }] = await queryRows<{ n: string }>(client, `SELECT toString(count()) AS n FROM ${sqlIdentifier(db)}.voucher_usage_by_time`);
+    expect(n).toBe('2'); // only what was inserted after the view
+
+    const list = async (range: MsRange) => {
+      const sql = voucherListSql(db, { accountId: account, livemode: false }, range, 'uses', undefined, 10, tables);
+      const rows = await queryRows<Record<string, string>>(client, sql);
+      return { usesTable: sql.includes('voucher_usage_by_time'), rows: rows.map((r) => [r.voucher_id, r.currency, r.f_uses, r.f_discount, r.f_revenue_impact].join(' ')) };
+    };
+    // Mid-day edges before the coverage: rollups and raw events, all four events.
+    expect(await list({ startMs: today - 6 * DAY + 1_234, endMs: today + 3 * DAY - 1_234 })).toEqual({
+      usesTable: false,
+      rows: [`v_cov USD 4 ${100 + 101 + 100 + 101} ${1_000 + 1_001 + 1_000 + 1_001 - (100 + 101 + 100 + 101)}`],
+    });
+    // Edges after it: voucher_usage_by_time, to the millisecond (the event at +5,123 ms is the last one in).
+    const late = after[1];
+    expect(await list({ startMs: today + DAY + 1_234, endMs: late + 1 })).toEqual({ usesTable: true, rows: ['v_cov USD 1 101 900'] });
+    expect(await list({ startMs: today + DAY + 1_234, endMs: late })).toEqual({ usesTable: true, rows: [] });
   });
 });

@@ -139,6 +139,23 @@ describe('rollups', () => {
     expect(rollup).toEqual(raw);
   });
 
+  it(`voucher_usage_by_time holds every event naming a voucher, signed, to the millisecond (seed ${seed})`, async () => {
+    const columns = 'livemode, voucher_id, currency, ms, sign, order_amount, discount_amount';
+    const copy = await queryRows(
+      ch,
+      `SELECT livemode, voucher_id, currency, toUInt64(time) * 1000 + time_ms AS ms, sign, order_amount, discount_amount
+       FROM voucher_usage_by_time WHERE account_id = '${account}' ORDER BY ${columns}`,
+    );
+    const raw = await queryRows(
+      ch,
+      `SELECT livemode, voucher_id, currency, toUInt64(time) * 1000 + time_ms AS ms,
+              toInt8(multiIf(type = 'voucher.redeemed', 1, type = 'voucher.redemption_rolled_back', -1, 0)) AS sign, order_amount, discount_amount
+       FROM voucher_events WHERE account_id = '${account}' AND voucher_id != '' ORDER BY ${columns}`,
+    );
+    expect(copy.length).toBeGreaterThan(100);
+    expect(copy).toEqual(raw);
+  });
+
   it(`voucher_dimension_stats_15m equals a recomputation for segments, regions and failure reasons (seed ${seed})`, async () => {
     const key = 'livemode, voucher_id, currency, dimension, value, bucket';
     const rollup = await queryRows(

@@ -3,9 +3,9 @@ import { ClickHouseReader } from '../../common/clickhouse/clickhouse-reader';
 import { ZERO_SUMS, type StatSums } from '../metrics/metric-definitions';
 import {
   CURRENCY_KEY,
+  coverageOf,
+  coverageSql,
   customerInsightsSql,
-  dailyCoverageSql,
-  dailyFromCoverage,
   DISTINCT_COUNTS,
   groupColumns,
   mergedStatsQueries,
@@ -13,6 +13,7 @@ import {
   trendStatsOptions,
   voucherListSql,
   voucherScopeSql,
+  type Coverage,
   type DistinctCount,
   type MergedStatsOptions,
   type MsRange,
@@ -95,14 +96,14 @@ const COVERAGE_REFRESH_MS = 60_000;
 /** Runs the analytics SQL (built in stats-sql.ts) and returns typed sums; no metric logic here. */
 @Injectable()
 export class AnalyticsRepository implements OnModuleInit {
-  private coverage?: { dailyFrom: number; readAt: number };
-  private coverageRead?: Promise<number>;
+  private coverage?: { tables: Required<Coverage>; readAt: number };
+  private coverageRead?: Promise<Required<Coverage>>;
 
   constructor(private readonly clickhouse: ClickHouseReader) {}
 
   /** Read at start-up, so the first requests need not wait for it (the voucher lookup's SQL depends on it). */
   onModuleInit(): void {
-    void this.dailyFrom();
+    void this.tables();
   }
 
   private get db(): string {
@@ -110,26 +111,29 @@ export class AnalyticsRepository implements OnModuleInit {
   }
 
   /**
-   * From which instant the daily rollup holds every event; Infinity (do not use it) until known.
-   * It only changes when a migration adds the rollup, so it is re-read once a minute in the
-   * background: only the very first request waits for it.
+   * From when the daily rollup and voucher_usage_by_time hold every event; Infinity (do not use
+   * them) until known. It only changes when a migration adds such a table, so it is re-read once a
+   * minute in the background: only the very first request waits for it.
    */
-  private async dailyFrom(): Promise<number> {
+  private async tables(): Promise<Required<Coverage>> {
     const stale = !this.coverage || Date.now() - this.coverage.readAt >= COVERAGE_REFRESH_MS;
     if (stale && !this.coverageRead) this.coverageRead = this.readCoverage().finally(() => (this.coverageRead = undefined));
-    return this.coverage ? this.coverage.dailyFrom : (this.coverageRead as Promise<number>);
+    return this.coverage ? this.coverage.tables : (this.coverageRead as Promise<Required<Coverage>>);
   }
 
-  private async readCoverage(): Promise<number> {
-    let dailyFrom = Infinity;
+  private async dailyFrom(): Promise<number> {
+    return (await this.tables()).dailyFrom;
+  }
+
+  private async readCoverage(): Promise<Required<Coverage>> {
+    let tables = coverageOf([]);
     try {
-      const [row] = await this.clickhouse.rows<Row>('rollup_coverage', dailyCoverageSql(this.db));
-      dailyFrom = dailyFromCoverage(row);
+      tables = coverageOf(await this.clickhouse.rows<Row>('rollup_coverage', coverageSql(this.db)));
     } catch {
       // Not migrated yet, or ClickHouse away (the figures' own queries will report that).
     }
-    this.coverage = { dailyFrom, readAt: Date.now() };
-    return dailyFrom;
+    this.coverage = { tables, readAt: Date.now() };
+    return tables;
   }
 
   /** Runs the statements of mergedStatsQueries at once and joins their rows on the group keys. */
@@ -244,7 +248,7 @@ export class AnalyticsRepository implements OnModuleInit {
     after: { value: string; voucherId: string; currency: string } | undefined,
     limit: number,
   ): Promise<VoucherListRow[]> {
-    const rows = await this.clickhouse.rows<Row>('voucher_list', voucherListSql(this.db, scope, range, sort, after, limit, await this.dailyFrom()));
+    const rows = await this.clickhouse.rows<Row>('voucher_list', voucherListSql(this.db, scope, range, sort, after, limit, await this.tables()));
     return rows.map((r) => ({
       voucherId: String(r.voucher_id),
       currency: String(r.currency),

@@ -1,4 +1,4 @@
-import { mergedStatsQueries, periodsStateSource, splitRange, stateSource, type MsRange } from './stats-sql';
+import { mergedStatsQueries, periodsStateSource, splitRange, stateSource, voucherListSql, type MsRange } from './stats-sql';
 
 const t = (iso: string) => Date.parse(iso);
 
@@ -156,5 +156,36 @@ describe('stateSource', () => {
     expect(sql).toContain("account_id = 'a\\'; DROP TABLE x --'");
     expect(sql).toContain("voucher_id = 'v\\\\\\''");
     expect(() => stateSource('db; DROP', { accountId: 'a', livemode: false }, { startMs: 0, endMs: 1 }, { keys: [] })).toThrow();
+  });
+});
+
+describe('voucherListSql: where the period edges are read', () => {
+  const DAY = 86_400_000;
+  const d0 = Date.UTC(2024, 5, 1);
+  const scope = { accountId: 'acc', livemode: false };
+  // 2024-06-01 10:00 … 2024-06-04 15:30:00.5: two partial days around two whole ones.
+  const range: MsRange = { startMs: d0 + 10 * 3_600_000, endMs: d0 + 3 * DAY + 15.5 * 3_600_000 + 500 };
+  const list = (coverage: { dailyFrom?: number; usageFrom?: number }) => voucherListSql('db', scope, range, 'uses', undefined, 21, coverage);
+
+  it('reads the edges from voucher_usage_by_time once it covers them, whole days from the daily rollup', () => {
+    const sql = list({ dailyFrom: 0, usageFrom: 0 });
+    expect(sql).toContain('voucher_usage_by_time');
+    expect(sql).toContain('voucher_stats_1d');
+    expect(sql).not.toMatch(/voucher_stats_15m|voucher_events/);
+  });
+
+  it('falls back to the rollups and raw events for edges before its coverage', () => {
+    // Covered only from the second day on: the first edge predates it.
+    const sql = list({ dailyFrom: 0, usageFrom: d0 + DAY });
+    expect(sql).not.toContain('voucher_usage_by_time');
+    expect(sql).toMatch(/voucher_stats_15m/);
+    expect(sql).toMatch(/voucher_events/);
+    expect(list({})).not.toContain('voucher_usage_by_time'); // no coverage row: never
+  });
+
+  it('reads whole days before the daily rollup is complete from voucher_usage_by_time too', () => {
+    const sql = list({ dailyFrom: Infinity, usageFrom: 0 });
+    expect(sql).toContain('voucher_usage_by_time');
+    expect(sql).not.toMatch(/voucher_stats_1d|voucher_stats_15m|voucher_events/);
   });
 });

@@ -286,14 +286,25 @@ export function trendStatsOptions(
   };
 }
 
-/** From which instant the daily rollup holds every event (the latest coverage row wins); read with dailyFromCoverage. */
-export function dailyCoverageSql(db: string): string {
-  return `SELECT count() AS n, toUInt32(max(complete_from)) AS complete_from_s FROM ${sqlIdentifier(db)}.rollup_coverage WHERE rollup = 'voucher_stats_1d'`;
+/**
+ * From which instant each table a migration added to a database that held events (the daily
+ * rollup, voucher_usage_by_time) holds every event; the latest row of each wins. Every row a
+ * migration writes is safe (computed after the view existed and the inserts running then had
+ * finished), and an operator who backfilled a table records that with a newer row from the
+ * epoch (docs/operations.md). Read with coverageOf.
+ */
+export function coverageSql(db: string): string {
+  // Quoted: a bare `GROUP BY rollup` before FORMAT is read as ROLLUP( by the parser.
+  return `SELECT \`rollup\` AS name, toUInt32(argMax(complete_from, recorded_at)) AS complete_from_s FROM ${sqlIdentifier(db)}.rollup_coverage GROUP BY \`rollup\``;
 }
 
-/** The `dailyFrom` instant (ms) a dailyCoverageSql row gives; Infinity (never use the rollup) without coverage. */
-export function dailyFromCoverage(row: { n?: unknown; complete_from_s?: unknown } | undefined): number {
-  return row && Number(row.n) > 0 ? Number(row.complete_from_s) * 1000 : Infinity;
+/** The Coverage that coverageSql's rows give; a table without a row is never used (Infinity). */
+export function coverageOf(rows: Array<{ name?: unknown; complete_from_s?: unknown }>): Required<Coverage> {
+  const from = (table: string) => {
+    const row = rows.find((r) => r.name === table);
+    return row ? Number(row.complete_from_s) * 1000 : Infinity;
+  };
+  return { dailyFrom: from('voucher_stats_1d'), usageFrom: from('voucher_usage_by_time') };
 }
 
 /** All of time, in whole UTC days: DateTime ends in 2106. */
@@ -381,6 +392,47 @@ GROUP BY seg, reg
 SETTINGS use_index_for_in_with_subqueries = 0`;
 }
 
+/** Group keys of the voucher list: the same columns in every table. */
+const LIST_KEYS: GroupKey[] = [{ name: 'voucher_id', bucket: 'voucher_id', raw: 'voucher_id' }, CURRENCY_KEY];
+
+/** From which instants the tables a migration added to a database with events hold every event. */
+export interface Coverage {
+  /** The daily rollup (StateSourceOptions.dailyFrom). */
+  dailyFrom?: number;
+  /** voucher_usage_by_time (0005). */
+  usageFrom?: number;
+}
+
+/**
+ * The voucher list's figures (uses, discount, revenue_impact) per voucher and currency, in rows to
+ * be summed per key: whole UTC days from the daily rollup, and the rest of the period (its edges,
+ * or days before the daily rollup is complete) from voucher_usage_by_time, whose time-first order
+ * reads just those hours of the account. Before that table is complete, from the rollups and the
+ * raw events, which are ordered by voucher: the edges then cost a read of every voucher.
+ */
+function listFiguresSql(db: string, scope: Scope, range: MsRange, coverage: Coverage): string {
+  const merged = (source: string) =>
+    `SELECT voucher_id, currency, sumMerge(redeemed) - sumMerge(rolled_back) AS uses,
+      sumMerge(redeemed_discount) - sumMerge(rolled_back_discount) AS discount,
+      (sumMerge(redeemed_order_amount) - sumMerge(redeemed_discount)) - (sumMerge(rolled_back_order_amount) - sumMerge(rolled_back_discount)) AS revenue_impact
+    FROM (${source}) GROUP BY voucher_id, currency`;
+  const { dailyFrom, usageFrom = Infinity } = coverage;
+  const parts = splitRange(range, dailyFrom);
+  const rest = [...parts.rollup, ...parts.raw];
+  if (rest.some((r) => r.startMs < usageFrom)) return merged(stateSource(db, scope, range, { keys: LIST_KEYS, dailyFrom }));
+  const pieces: string[] = [];
+  if (parts.daily) pieces.push(merged(stateSource(db, scope, parts.daily, { keys: LIST_KEYS, dailyFrom })));
+  if (rest.length) {
+    pieces.push(
+      `SELECT voucher_id, currency, sum(toInt64(sign)) AS uses, sum(sign * discount_amount) AS discount,
+      sum(sign * (order_amount - discount_amount)) AS revenue_impact
+    FROM ${sqlIdentifier(db)}.voucher_usage_by_time WHERE ${scopeWhere(scope)} AND (${rest.map(eventTimeWhere).join(' OR ')})
+    GROUP BY voucher_id, currency`,
+    );
+  }
+  return pieces.join('\nUNION ALL\n');
+}
+
 /** The account's vouchers with additive headline figures for a period, per voucher and currency. */
 export function voucherListSql(
   db: string,
@@ -389,27 +441,17 @@ export function voucherListSql(
   sort: 'uses' | 'discount' | 'revenue_impact',
   after: { value: string; voucherId: string; currency: string } | undefined,
   limit: number,
-  dailyFrom?: number,
+  coverage: Coverage = {},
 ): string {
   const d = sqlIdentifier(db);
-  const source = stateSource(db, scope, range, {
-    keys: [
-      { name: 'voucher_id', bucket: 'voucher_id', raw: 'voucher_id' },
-      CURRENCY_KEY,
-    ],
-    dailyFrom,
-  });
   const sortExpr = { uses: 'f_uses', discount: 'f_discount', revenue_impact: 'f_revenue_impact' }[sort];
   const having = after
     ? ` HAVING ${sortExpr} < ${sqlNumber(Number(after.value))} OR (${sortExpr} = ${sqlNumber(Number(after.value))} AND (voucher_id > ${sqlString(after.voucherId)} OR (voucher_id = ${sqlString(after.voucherId)} AND currency > ${sqlString(after.currency)})))`
     : '';
   return `
 SELECT voucher_id, currency, f_uses, f_discount, f_revenue_impact, code FROM (
-  SELECT voucher_id, currency,
-    sumMerge(redeemed) - sumMerge(rolled_back) AS f_uses,
-    sumMerge(redeemed_discount) - sumMerge(rolled_back_discount) AS f_discount,
-    (sumMerge(redeemed_order_amount) - sumMerge(redeemed_discount)) - (sumMerge(rolled_back_order_amount) - sumMerge(rolled_back_discount)) AS f_revenue_impact
-  FROM (${source})
+  SELECT voucher_id, currency, sum(uses) AS f_uses, sum(discount) AS f_discount, sum(revenue_impact) AS f_revenue_impact
+  FROM (${listFiguresSql(db, scope, range, coverage)})
   GROUP BY voucher_id, currency${having}
   ORDER BY ${sortExpr} DESC, voucher_id, currency
   LIMIT ${sqlNumber(limit)}
