@@ -32,7 +32,22 @@ wait_for() { # name, seconds, command...
   die "$name did not become ready within ${secs}s (logs under $STACK_DIR/$name/log)"
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# The pid file names a live process that is still the one we started (not a pid reused since a
+# reboot): its command line must mention the program.
+pid_alive() { # pidfile, [program]
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null || return 1
+  [ -z "${2:-}" ] || tr '\0' ' ' < "/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+
+# GET /ping over bash's /dev/tcp: curl is not on every minimal Debian machine.
+clickhouse_ping() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$CLICKHOUSE_HTTP_PORT" && printf 'GET /ping HTTP/1.0\r\n\r\n' >&3 && head -n1 <&3 | grep -q ' 200 ') 2>/dev/null
+}
+
+PROGRAM_kafka=kafka.Kafka
+PROGRAM_clickhouse=clickhouse-server
+PROGRAM_redis=redis-server
+program_of() { local v="PROGRAM_$1"; printf '%s' "${!v}"; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
 
@@ -62,6 +77,8 @@ kafka_jars() {
 kafka_up() {
   if port_open "$KAFKA_PORT"; then log "kafka already answers on 127.0.0.1:$KAFKA_PORT"; return; fi
   local dir="$STACK_DIR/kafka" jars
+  # Started by an earlier run that was interrupted while it waited: wait again, never start a second.
+  if pid_alive "$dir/pid" kafka.Kafka; then log "kafka is still starting (pid $(cat "$dir/pid"))"; wait_for kafka 90 port_open "$KAFKA_PORT"; return; fi
   jars=$(kafka_jars)
   mkdir -p "$dir/log" "$dir/data"
   sed -e "s#@DIR@#$dir#g" -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
@@ -82,11 +99,12 @@ kafka_up() {
 
 # ---------- ClickHouse ----------
 clickhouse_up() {
-  if curl -sf "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping" >/dev/null 2>&1; then
+  if clickhouse_ping; then
     log "clickhouse already answers on 127.0.0.1:$CLICKHOUSE_HTTP_PORT"; return
   fi
-  command -v clickhouse-server >/dev/null || apt_install clickhouse-server
   local dir="$STACK_DIR/clickhouse"
+  if pid_alive "$dir/pid" clickhouse-server; then log "clickhouse is still starting (pid $(cat "$dir/pid"))"; wait_for clickhouse 60 clickhouse_ping; return; fi
+  command -v clickhouse-server >/dev/null || apt_install clickhouse-server
   mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
   sed -e "s#@DIR@#$dir#g" -e "s#@HTTP_PORT@#$CLICKHOUSE_HTTP_PORT#g" -e "s#@TCP_PORT@#$CLICKHOUSE_TCP_PORT#g" \
     "$LOCAL_DIR/clickhouse/config.xml" > "$dir/config.xml"
@@ -94,7 +112,7 @@ clickhouse_up() {
   log "starting clickhouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT"
   setsid nohup clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 < /dev/null &
   echo $! > "$dir/pid"
-  wait_for clickhouse 60 curl -sf "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping"
+  wait_for clickhouse 60 clickhouse_ping
 }
 
 # ---------- Redis ----------
@@ -111,7 +129,7 @@ redis_up() {
 
 stop_one() { # name
   local pidfile="$STACK_DIR/$1/pid"
-  if pid_alive "$pidfile"; then
+  if pid_alive "$pidfile" "$(program_of "$1")"; then
     local pid; pid=$(cat "$pidfile")
     log "stopping $1 (pid $pid)"
     kill "$pid" 2>/dev/null || true
@@ -123,7 +141,7 @@ stop_one() { # name
 
 status_one() { # name, port
   local owner="external"
-  pid_alive "$STACK_DIR/$1/pid" && owner="started by stack.sh, pid $(cat "$STACK_DIR/$1/pid")"
+  pid_alive "$STACK_DIR/$1/pid" "$(program_of "$1")" && owner="started by stack.sh, pid $(cat "$STACK_DIR/$1/pid")"
   if port_open "$2"; then printf '%-11s up    127.0.0.1:%s (%s)\n' "$1" "$2" "$owner"
   else printf '%-11s down  127.0.0.1:%s\n' "$1" "$2"; fi
 }

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+/**
+ * Capped at 2^31 − 1: Node's timers fire at once (with a warning) beyond it, and no setting here
+ * needs more. A larger value is refused at start-up rather than misbehaving later.
+ */
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).max(2 ** 31 - 1).default(def);
+const port = (def: number) => z.coerce.number().int().min(1).max(65_535).default(def);
 const bool = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -20,7 +25,8 @@ export const configSchema = z.object({
     .string()
     .min(1)
     .default('127.0.0.1:9092')
-    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean)),
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .refine((brokers) => brokers.length > 0, 'must name at least one host:port'),
   KAFKA_CLIENT_ID: z.string().min(1).default('voucher-analytics'),
   KAFKA_TOPIC: z.string().min(1).default('voucher-events'),
   KAFKA_DLQ_TOPIC: z.string().min(1).default('voucher-events-dlq'),
@@ -42,7 +48,7 @@ export const configSchema = z.object({
   REDIS_URL: url('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('va:'),
 
-  INGEST_HTTP_PORT: int(3001, 1),
+  INGEST_HTTP_PORT: port(3001),
   /** Largest number of rows in one ClickHouse insert. */
   INGEST_MAX_BATCH_ROWS: int(50_000, 1),
   /** Parallel insert requests per flush; ClickHouse runs each on one core. */
@@ -55,8 +61,8 @@ export const configSchema = z.object({
   /** Fault injection for tests only: SIGKILL the process right after an insert, before the offset commit. */
   INGEST_FAULT_CRASH_AFTER_INSERT: bool(false),
 
-  PORT: int(3000, 1),
-  EXPORT_WORKER_HTTP_PORT: int(3002, 1),
+  PORT: port(3000),
+  EXPORT_WORKER_HTTP_PORT: port(3002),
 
   // ---- Query API (apps/query) -------------------------------------------------------------
   /** Comma-separated `key:account_id` pairs; `sk_test_` keys see test data, `sk_live_` live data. */

@@ -22,6 +22,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CLICKHOUSE_DATABASE: 'x; DROP' })).toThrow(/CLICKHOUSE_DATABASE/);
   });
 
+  it('refuses values that would only fail later: no broker, a port over 65535, a timer over 2^31 - 1 ms', () => {
+    expect(() => loadConfig({ KAFKA_BROKERS: ' , ' })).toThrow(/KAFKA_BROKERS/);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
+    expect(() => loadConfig({ INGEST_FLUSH_INTERVAL_MS: '3000000000' })).toThrow(/INGEST_FLUSH_INTERVAL_MS/);
+    expect(loadConfig({ PORT: '65535', INGEST_FLUSH_INTERVAL_MS: String(2 ** 31 - 1) }).PORT).toBe(65_535);
+  });
+
   it('refuses the public development signing secrets in production, for the app that uses them', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' }, 'export-worker')).toThrow(/DOWNLOAD_SIGNING_KEY: must be set in production/);
     expect(() => loadConfig({ NODE_ENV: 'production' }, 'export-worker')).toThrow(/WEBHOOK_SIGNING_SECRET: must be set in production/);
