@@ -131,7 +131,7 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     expect(await uses()).toBe(1); // the cached answer
     const redis = new Redis(TEST_ENV.REDIS_URL);
     try {
-      await new DataVersions(redis, 'va:').bump([], { epoch: true }); // what the next ingest process does once it reaches Redis
+      await new DataVersions(redis, 'va:', TEST_ENV.CLICKHOUSE_DATABASE).bump([], { epoch: true }); // what the next ingest process does once it reaches Redis
     } finally {
       redis.disconnect();
     }

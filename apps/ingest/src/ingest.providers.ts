@@ -60,6 +60,6 @@ export const ingestProviders: Provider[] = [
   {
     provide: DataVersions,
     inject: [REDIS, APP_CONFIG],
-    useFactory: (redis: Redis, config: AppConfig) => new DataVersions(redis, config.REDIS_KEY_PREFIX),
+    useFactory: (redis: Redis, config: AppConfig) => new DataVersions(redis, config.REDIS_KEY_PREFIX, config.CLICKHOUSE_DATABASE),
   },
 ];

@@ -20,17 +20,26 @@ export interface ChangedVoucher {
  * by any surviving one, not left to the cache TTL.
  */
 export class DataVersions {
+  private readonly scope: string;
+
+  /**
+   * Keys are scoped by the ClickHouse database: two deployments sharing one Redis and prefix (the
+   * local stack's `npm start` and `npm test` do) must not bump or read each other's versions.
+   */
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    prefix: string,
+    database: string,
+  ) {
+    this.scope = `${prefix}dv:${database}:`;
+  }
 
   voucherKey(accountId: string, livemode: boolean, voucherId: string): string {
-    return `${this.prefix}dv:${accountId}:${livemode ? 'live' : 'test'}:v:${voucherId}`;
+    return `${this.scope}${accountId}:${livemode ? 'live' : 'test'}:v:${voucherId}`;
   }
 
   accountKey(accountId: string, livemode: boolean): string {
-    return `${this.prefix}dv:${accountId}:${livemode ? 'live' : 'test'}`;
+    return `${this.scope}${accountId}:${livemode ? 'live' : 'test'}`;
   }
 
   /** Calls `listener` whenever the connection to Redis is (re)established. */
@@ -40,7 +49,7 @@ export class DataVersions {
 
   /** The version every cached answer depends on besides its voucher's or account's. */
   epochKey(): string {
-    return `${this.prefix}dv:epoch`;
+    return `${this.scope}epoch`;
   }
 
   /** Bumps every changed voucher and its account (and with `epoch`, the epoch) in one round trip. */

@@ -19,7 +19,7 @@ import { REDIS, redisProvider } from './redis/redis.provider';
     {
       provide: DataVersions,
       inject: [REDIS, APP_CONFIG],
-      useFactory: (redis: Redis, config: AppConfig) => new DataVersions(redis, config.REDIS_KEY_PREFIX),
+      useFactory: (redis: Redis, config: AppConfig) => new DataVersions(redis, config.REDIS_KEY_PREFIX, config.CLICKHOUSE_DATABASE),
     },
     ApiKeyGuard,
     RateLimiter,

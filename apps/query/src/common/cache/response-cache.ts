@@ -72,7 +72,8 @@ export class ResponseCache {
       return compute();
     }
     const digest = createHash('sha256').update(JSON.stringify(request.parts)).digest('base64url').slice(0, 32);
-    const prefix = `${this.config.REDIS_KEY_PREFIX}qc:${endpoint}:`;
+    // Per database, as the versions are: another deployment on this Redis has its own answers.
+    const prefix = `${this.config.REDIS_KEY_PREFIX}qc:${this.config.CLICKHOUSE_DATABASE}:${endpoint}:`;
     const suffix = `:${digest}`;
 
     let version: string | undefined;
