@@ -54,14 +54,22 @@ export class ExportMaintenance {
   async runSchedule(job: Job<ScheduledExportJobData>): Promise<void> {
     const schedule = await this.store.getSchedule(job.data.schedule_id);
     if (!schedule) return; // deleted between the tick and now
-    const exportId = `export_${createHash('sha256').update(String(job.id)).digest('hex').slice(0, 16)}`;
+    const exportId = scheduledExportId(job);
     const { time_period, ...rest } = schedule.export;
+    // The window of the tick, not of the moment a (late, or retried) worker runs it: BullMQ's
+    // scheduler stamps each job with the instant it was due.
+    const tickMs = job.opts.prevMillis ?? job.timestamp;
     const record = buildExportRecord(
-      { ...rest, ...resolveRelativeWindow(time_period, rest.timezone) },
+      { ...rest, ...resolveRelativeWindow(time_period, rest.timezone, tickMs) },
       { account_id: schedule.account_id, livemode: schedule.livemode },
       { export_id: exportId, schedule_id: schedule.schedule_id, webhook_url: schedule.webhook_url },
     );
     await this.store.create(record);
     await enqueueExport(this.queue, exportId);
   }
+}
+
+/** The export one schedule tick creates: named by the tick's job id, so retries and several workers make one. */
+export function scheduledExportId(job: Pick<Job, 'id'>): string {
+  return `export_${createHash('sha256').update(String(job.id)).digest('hex').slice(0, 16)}`;
 }

@@ -43,9 +43,13 @@ const METRIC_SQL: Record<ExportMetric, string> = {
  */
 const neutralised = (expr: string) => String.raw`if(match(${expr}, '^[=+\\-@\\t\\r]'), concat('''', ${expr}), ${expr})`;
 
-/** XML 1.0 text: the five markup characters escaped, control characters it cannot carry dropped. */
+/**
+ * XML 1.0 text: the five markup characters escaped, control characters it cannot carry dropped,
+ * line breaks as character references, so that every row is one line of the TSVRaw stream (the
+ * writer counts rows by lines) and Excel still shows them.
+ */
 const xmlEscaped = (expr: string) =>
-  String.raw`replaceAll(replaceAll(replaceAll(replaceAll(replaceRegexpAll(${expr}, '[\x00-\x08\x0B\x0C\x0E-\x1F]', ''), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;')`;
+  String.raw`replaceAll(replaceAll(replaceAll(replaceAll(replaceAll(replaceAll(replaceRegexpAll(${expr}, '[\x00-\x08\x0B\x0C\x0E-\x1F]', ''), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '\n', '&#10;'), '\r', '&#13;')`;
 
 /** Spreadsheet column letters: 0 → A, 25 → Z, 26 → AA. */
 export function columnName(index: number): string {
@@ -84,6 +88,8 @@ export class ExportRowsQuery {
       `account_id = ${sqlString(r.account_id)}`,
       `livemode = ${r.livemode ? 1 : 0}`,
       `voucher_id IN (${sqlStringList(r.voucher_ids)})`,
+      // A requested currency bounds event rows too (found in review: they came in every currency).
+      ...(r.currency ? [`currency = ${sqlString(r.currency)}`] : []),
       // To the millisecond, with the analytics API's own filter (the shown period is in whole seconds).
       eventTimeWhere({ startMs: period.start, endMs: period.end }),
     ].join(' AND ');

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { EXPORT_QUEUE_PREFIX, JOB, type ExportJobData, type WebhookJobData } from '@app/export-core';
 import { ExportGenerator } from './export-generator.service';
-import { ExportMaintenance } from './export-maintenance.service';
+import { ExportMaintenance, scheduledExportId } from './export-maintenance.service';
 import { EXPORT_QUEUE, REDIS } from './export-worker.providers';
 import { WebhookNotifier } from './webhook-notifier.service';
 
@@ -55,10 +55,26 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
     return this.worker?.isRunning() ?? false;
   }
 
+  /** Will BullMQ give up on this job once the attempt in hand has failed with `err`? */
+  private static lastAttempt(job: Job, err: unknown): boolean {
+    return err instanceof UnrecoverableError || (err as Error)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  }
+
   private async process(job: Job): Promise<void> {
     switch (job.name) {
       case JOB.export:
-        return this.generator.execute((job.data as ExportJobData).export_id);
+        try {
+          return await this.generator.execute((job.data as ExportJobData).export_id);
+        } catch (err) {
+          // The last attempt records the failure itself, before BullMQ moves the job to its failed
+          // set: the 'failed' listener runs after that move, and a worker dying in between left the
+          // record `processing` for good, with no job left to finish it (found in review). The
+          // listener's own call then finds it failed already.
+          if (ExportProcessor.lastAttempt(job, err)) {
+            await this.recordFailure(job).catch((e: Error) => this.log.error(`could not record failure of job ${job.id}: ${e.message}`));
+          }
+          throw err;
+        }
       case JOB.scheduledExport:
         return this.maintenance.runSchedule(job);
       case JOB.expireExports:
@@ -78,13 +94,22 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
     this.log.warn(`job ${job.name} ${job.id} attempt ${job.attemptsMade} failed${final ? ' (final)' : ''}: ${err.message}`);
     if (!final) return;
     try {
-      if (job.name === JOB.export) {
-        await this.generator.fail({ export_id: (job.data as ExportJobData).export_id }, { reason: 'Export generation failed' });
-      } else if (job.name === JOB.deliverWebhook) {
-        await this.webhooks.giveUp(job as Job<WebhookJobData>, err);
-      }
+      if (job.name === JOB.deliverWebhook) await this.webhooks.giveUp(job as Job<WebhookJobData>, err);
+      else await this.recordFailure(job);
     } catch (e) {
       this.log.error(`could not record failure of job ${job.id}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * The export a job was for becomes `failed` (a no-op when it is already final): an export job's
+   * own, or the one a schedule tick stored but could not queue (it would stay `queued` with no job).
+   */
+  private async recordFailure(job: Job): Promise<void> {
+    if (job.name === JOB.export) {
+      await this.generator.fail({ export_id: (job.data as ExportJobData).export_id }, { reason: 'Export generation failed' });
+    } else if (job.name === JOB.scheduledExport) {
+      await this.generator.fail({ export_id: scheduledExportId(job) }, { reason: 'Scheduled export could not be queued' });
     }
   }
 

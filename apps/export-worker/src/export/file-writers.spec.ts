@@ -2,9 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { columnName } from './export-rows.query';
-import { writeCsv, writeJson, writeXlsx } from './file-writers';
+import { CsvRecordCounter, writeCsv, writeJson, writeXlsx } from './file-writers';
 
-async function collect(run: (dest: PassThrough) => Promise<void>): Promise<Buffer> {
+async function collect(run: (dest: PassThrough) => Promise<unknown>): Promise<Buffer> {
   const dest = new PassThrough();
   const chunks: Buffer[] = [];
   dest.on('data', (c) => chunks.push(c));
@@ -38,6 +38,24 @@ describe('writeJson', () => {
     await expect(collect((dest) => writeJson(Readable.from(chunks), dest, { columns: ['a'], onRows: () => undefined }))).rejects.toThrow(
       /ClickHouse failed/,
     );
+  });
+});
+
+describe('row counts (the record_count of an export)', () => {
+  it('CSV: a newline inside a quoted cell is not a record; chunks may split anywhere', async () => {
+    const csv = '"id","note"\n"a","line one\nline two"\n"b","say ""hi""\n"\n"c",""\n';
+    const counter = new CsvRecordCounter();
+    for (let i = 0; i < csv.length; i += 3) counter.push(Buffer.from(csv.slice(i, i + 3)));
+    expect(counter.records).toBe(4); // the header and three rows
+    let written = -1;
+    await collect(async (dest) => (written = await writeCsv(Readable.from([Buffer.from(csv)]), dest, { columns: ['id', 'note'], onRows: () => undefined })));
+    expect(written).toBe(3);
+  });
+
+  it('JSON: one per JSONEachRow line', async () => {
+    let written = -1;
+    await collect(async (dest) => (written = await writeJson(Readable.from([Buffer.from('{"a":1}\n{"a'), Buffer.from('":"x\\ny"}\n')]), dest, { columns: ['a'], onRows: () => undefined })));
+    expect(written).toBe(2);
   });
 });
 

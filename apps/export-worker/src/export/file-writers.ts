@@ -43,7 +43,7 @@ function guarded(body: FileWriter): FileWriter {
       dest.on('error', onError);
     });
     try {
-      await Promise.race([body(source, dest, opts), destinationFailed]);
+      return await Promise.race([body(source, dest, opts), destinationFailed]);
     } catch (err) {
       source.destroy();
       throw err;
@@ -53,7 +53,8 @@ function guarded(body: FileWriter): FileWriter {
   };
 }
 
-type FileWriter = (source: Readable, dest: Writable, opts: WriteOptions) => Promise<void>;
+/** Resolves to the number of data rows written (the header excluded): the export's record_count. */
+type FileWriter = (source: Readable, dest: Writable, opts: WriteOptions) => Promise<number>;
 
 function countNewlines(buf: Buffer): number {
   let n = 0;
@@ -75,27 +76,46 @@ class TailCheck {
   }
 }
 
-/** CSV: ClickHouse's own CSVWithNames bytes go to disk as they are; only newlines are counted for progress. */
+/**
+ * Counts CSV records across chunks: a newline ends one only outside quotes (a quoted cell may hold
+ * newlines; an escaped quote is two quotes, which toggle twice).
+ */
+export class CsvRecordCounter {
+  private inQuotes = false;
+  records = 0;
+  push(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === QUOTE) this.inQuotes = !this.inQuotes;
+      else if (b === NEWLINE && !this.inQuotes) this.records++;
+    }
+  }
+}
+
+const QUOTE = 0x22;
+
+/** CSV: ClickHouse's own CSVWithNames bytes go to disk as they are; records are counted on the way. */
 export const writeCsv = guarded(csvBody);
 
-async function csvBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+async function csvBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<number> {
   const tail = new TailCheck();
-  let lines = 0;
+  const counter = new CsvRecordCounter();
   for await (const chunk of source as AsyncIterable<Buffer>) {
     tail.push(chunk);
     await write(dest, chunk);
-    lines += countNewlines(chunk);
-    opts.onRows(Math.max(0, lines - 1));
+    counter.push(chunk);
+    opts.onRows(Math.max(0, counter.records - 1));
     await pause(opts.chunkDelayMs);
   }
   tail.assertClean();
   await endStream(dest);
+  return Math.max(0, counter.records - 1); // the header line is not a record
 }
 
 /** JSON: JSONEachRow lines joined into one array, byte for byte, without parsing. */
 export const writeJson = guarded(jsonBody);
 
-async function jsonBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+async function jsonBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<number> {
   const tail = new TailCheck();
   const separator = Buffer.from(',\n');
   const first = Buffer.from('\n');
@@ -127,6 +147,7 @@ async function jsonBody(source: Readable, dest: Writable, opts: WriteOptions): P
   tail.assertClean();
   await write(dest, rows ? '\n]\n' : ']\n');
   await endStream(dest);
+  return rows;
 }
 
 /**
@@ -138,7 +159,7 @@ async function jsonBody(source: Readable, dest: Writable, opts: WriteOptions): P
  */
 export const writeXlsx = guarded(xlsxBody);
 
-async function xlsxBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<void> {
+async function xlsxBody(source: Readable, dest: Writable, opts: WriteOptions): Promise<number> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: dest,
     useStyles: false,
@@ -162,4 +183,5 @@ async function xlsxBody(source: Readable, dest: Writable, opts: WriteOptions): P
   sheet.commit();
   await workbook.commit();
   if (!dest.writableFinished) await once(dest, 'finish');
+  return rows; // one line per row: the row XML escapes line breaks (ExportRowsQuery.xlsxRowsSql)
 }
