@@ -20,6 +20,12 @@ export interface ExportStorage {
   delete(key: string): Promise<void>;
   /** Removes partial files interrupted attempts (e.g. a SIGKILLed worker) left under keys starting with `prefix`. */
   removePartials(prefix: string): Promise<void>;
+  /**
+   * Removes every file, complete or partial, under keys starting with `prefix.`: once an export
+   * has ended, also those of attempts whose outcome was never recorded (a worker dying between
+   * its file's rename and the completion) that no record names.
+   */
+  removeAll(prefix: string): Promise<void>;
 }
 
 const TMP_PREFIX = '.partial-';
@@ -67,8 +73,16 @@ export class LocalDirStorage implements ExportStorage {
 
   /** Deletes the partial files whose key starts with `prefix` (an export's attempts all do). */
   async removePartials(prefix: string): Promise<void> {
+    await this.removeWhere(prefix, (n) => n.startsWith(`${TMP_PREFIX}${prefix}.`));
+  }
+
+  async removeAll(prefix: string): Promise<void> {
+    await this.removeWhere(prefix, (n) => n.startsWith(`${prefix}.`) || n.startsWith(`${TMP_PREFIX}${prefix}.`));
+  }
+
+  private async removeWhere(prefix: string, match: (name: string) => boolean): Promise<void> {
     this.path(prefix);
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((n) => n.startsWith(`${TMP_PREFIX}${prefix}.`)).map((n) => rm(join(this.dir, n), { force: true })));
+    await Promise.all(names.filter(match).map((n) => rm(join(this.dir, n), { force: true })));
   }
 }

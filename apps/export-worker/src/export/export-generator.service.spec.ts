@@ -68,6 +68,7 @@ describe('ExportGenerator, two attempts racing', () => {
     };
     const storage = {
       removePartials: async () => undefined,
+      removeAll: async () => undefined,
       createWriter: async (key: string) => {
         written.push(key);
         return { stream: new PassThrough().resume(), commit: async () => 4, abort: async () => undefined };

@@ -142,6 +142,9 @@ export class ExportGenerator {
       { retainDays: this.config.EXPORT_RECORD_RETENTION_DAYS },
     );
     if (result !== 'applied') return;
+    // No attempt can complete a failed export (its completion is refused, and it deletes its own
+    // file); files an earlier attempt renamed but never recorded would otherwise stay for good.
+    await this.storage.removeAll(exportFilePrefix(record.export_id));
     exportsFailed.inc({ reason: String(details.reason) });
     await this.webhooks.enqueue(record.export_id);
   }

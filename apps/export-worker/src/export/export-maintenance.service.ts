@@ -4,6 +4,7 @@ import type { Job, Queue } from 'bullmq';
 import {
   buildExportRecord,
   enqueueExport,
+  exportFilePrefix,
   ExportStore,
   resolveRelativeWindow,
   type ExportStorage,
@@ -31,7 +32,8 @@ export class ExportMaintenance {
     let count = 0;
     for (const id of await this.store.dueForExpiry(nowMs)) {
       const record = await this.store.get(id);
-      if (record?.file_key) await this.storage.delete(record.file_key);
+      // Every file of the export, not only the one its record names (an orphan of a crashed attempt).
+      await this.storage.removeAll(exportFilePrefix(id));
       if (record) {
         const result = await this.store.transition(
           id,
