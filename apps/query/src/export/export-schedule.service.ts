@@ -68,9 +68,18 @@ export class ExportScheduleService {
       created_at: new Date().toISOString(),
     };
     const data: ScheduledExportJobData = { schedule_id: schedule.schedule_id };
+    // The record first: a scheduler without one (its save failed) ticked for ever with nothing to
+    // run and no id the client could delete (found in review). A record whose scheduler could not
+    // be created is removed again; if that fails too, it is listed with next_run_at null and can
+    // be deleted.
     await storeCall(async () => {
-      await this.queue.upsertJobScheduler(schedule.schedule_id, { pattern: schedule.cron, tz: timezone }, { name: JOB.scheduledExport, data });
       await this.store.saveSchedule(schedule);
+      try {
+        await this.queue.upsertJobScheduler(schedule.schedule_id, { pattern: schedule.cron, tz: timezone }, { name: JOB.scheduledExport, data });
+      } catch (err) {
+        await this.store.deleteSchedule(schedule).catch(() => undefined);
+        throw err;
+      }
     });
     return this.toDto(schedule);
   }
