@@ -60,6 +60,17 @@ apt_install() { # packages...
   } || die "could not install $* with apt-get"
 }
 
+# Debian's clickhouse-server and redis-server packages start their own service on install where an
+# init system runs, on the ports this stack uses and with other settings (no UTC server zone, data
+# under /var/lib): the stack would then find it answering and use it. Stop it and keep it off.
+stop_distro_service() { # service
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now "$1" >/dev/null 2>&1 || true
+  elif command -v service >/dev/null; then
+    as_root service "$1" stop >/dev/null 2>&1 || true
+  fi
+}
+
 # ---------- Kafka ----------
 kafka_jars() {
   local jars="$STACK_DIR/kafka/jars"
@@ -104,7 +115,7 @@ clickhouse_up() {
   fi
   local dir="$STACK_DIR/clickhouse"
   if pid_alive "$dir/pid" clickhouse-server; then log "clickhouse is still starting (pid $(cat "$dir/pid"))"; wait_for clickhouse 60 clickhouse_ping; return; fi
-  command -v clickhouse-server >/dev/null || apt_install clickhouse-server
+  command -v clickhouse-server >/dev/null || { apt_install clickhouse-server; stop_distro_service clickhouse-server; }
   mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
   sed -e "s#@DIR@#$dir#g" -e "s#@HTTP_PORT@#$CLICKHOUSE_HTTP_PORT#g" -e "s#@TCP_PORT@#$CLICKHOUSE_TCP_PORT#g" \
     "$LOCAL_DIR/clickhouse/config.xml" > "$dir/config.xml"
@@ -118,7 +129,7 @@ clickhouse_up() {
 # ---------- Redis ----------
 redis_up() {
   if port_open "$REDIS_PORT"; then log "redis already answers on 127.0.0.1:$REDIS_PORT"; return; fi
-  command -v redis-server >/dev/null || apt_install redis-server
+  command -v redis-server >/dev/null || { apt_install redis-server; stop_distro_service redis-server; }
   local dir="$STACK_DIR/redis"
   mkdir -p "$dir"
   log "starting redis on 127.0.0.1:$REDIS_PORT"
