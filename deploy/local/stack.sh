@@ -36,7 +36,7 @@ wait_for() { # name, seconds, command...
 # reboot): its command line must mention the program.
 pid_alive() { # pidfile, [program]
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null || return 1
-  [ -z "${2:-}" ] || tr '\0' ' ' < "/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -q -- "$2"
+  [ -z "${2:-}" ] || tr '\0' ' ' 2>/dev/null < "/proc/$(cat "$1")/cmdline" | grep -q -- "$2"
 }
 
 # GET /ping over bash's /dev/tcp: curl is not on every minimal Debian machine.

@@ -94,24 +94,31 @@ describe('daily rollup coverage (migration 0002)', () => {
     await migrate(client, db);
     const tables = coverageOf(await queryRows(client, coverageSql(db)));
     expect(tables.usageFrom).toBe(today + DAY); // the day after now and the latest stored event
-    const after = [today - 4 * DAY + 1_000, today + 2 * DAY + 5_123];
+    const after = [today - 4 * DAY + 1_000, today + 2 * DAY + 5_123, today + DAY + 7_200_000];
     await insertEvents(db, after);
     const [{ n }] = await queryRows<{ n: string }>(client, `SELECT toString(count()) AS n FROM ${sqlIdentifier(db)}.voucher_usage_by_time`);
-    expect(n).toBe('2'); // only what was inserted after the view
+    expect(n).toBe('3'); // only what was inserted after the view
 
     const list = async (range: MsRange) => {
       const sql = voucherListSql(db, { accountId: account, livemode: false }, range, 'uses', undefined, 10, tables);
       const rows = await queryRows<Record<string, string>>(client, sql);
       return { usesTable: sql.includes('voucher_usage_by_time'), rows: rows.map((r) => [r.voucher_id, r.currency, r.f_uses, r.f_discount, r.f_revenue_impact].join(' ')) };
     };
-    // Mid-day edges before the coverage: rollups and raw events, all four events.
+    // Amounts are 1,000 + i and discounts 100 + i by position in each insert (insertEvents).
+    const figures = (positions: number[]) => {
+      const discount = positions.reduce((sum, i) => sum + 100 + i, 0);
+      return `v_cov USD ${positions.length} ${discount} ${positions.reduce((sum, i) => sum + 1_000 + i, 0) - discount}`;
+    };
+    // Mid-day edges before the coverage: rollups and raw events, all five events.
     expect(await list({ startMs: today - 6 * DAY + 1_234, endMs: today + 3 * DAY - 1_234 })).toEqual({
       usesTable: false,
-      rows: [`v_cov USD 4 ${100 + 101 + 100 + 101} ${1_000 + 1_001 + 1_000 + 1_001 - (100 + 101 + 100 + 101)}`],
+      rows: [figures([0, 1, 0, 1, 2])],
     });
     // Edges after it: voucher_usage_by_time, to the millisecond (the event at +5,123 ms is the last one in).
     const late = after[1];
-    expect(await list({ startMs: today + DAY + 1_234, endMs: late + 1 })).toEqual({ usesTable: true, rows: ['v_cov USD 1 101 900'] });
-    expect(await list({ startMs: today + DAY + 1_234, endMs: late })).toEqual({ usesTable: true, rows: [] });
+    expect(await list({ startMs: today + 2 * DAY + 1_234, endMs: late + 1 })).toEqual({ usesTable: true, rows: [figures([1])] });
+    expect(await list({ startMs: today + 2 * DAY + 1_234, endMs: late })).toEqual({ usesTable: true, rows: [] });
+    // A whole day from the daily rollup (+2 d) beside an edge from the copy (+1 d 02:00): each event once.
+    expect(await list({ startMs: today + DAY + 1_234, endMs: today + 3 * DAY })).toEqual({ usesTable: true, rows: [figures([1, 2])] });
   });
 });

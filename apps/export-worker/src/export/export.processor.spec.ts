@@ -25,11 +25,12 @@ describe('ExportProcessor', () => {
     expect(failed).toEqual(['export_1']);
   });
 
-  it('fails the export a schedule tick stored but could not queue, once no attempt is left', async () => {
+  it('fails the export a schedule tick stored but could not queue, on its last attempt', async () => {
     const { p, failed } = processor(async () => undefined, async () => Promise.reject(new Error('Redis away')));
-    const tick: Partial<Job> = { id: 'repeat:s1:1700000000000', name: JOB.scheduledExport, data: { schedule_id: 's1' }, attemptsMade: 3, opts: { attempts: 3 } };
-    await expect(run(p, tick)).rejects.toThrow('Redis away');
-    await (p as unknown as { onFailed: (j: Job, e: Error) => Promise<void> }).onFailed(tick as Job, new Error('Redis away'));
-    expect(failed).toEqual([scheduledExportId(tick as Job)]);
+    const tick = (attemptsMade: number): Partial<Job> => ({ id: 'repeat:s1:1700000000000', name: JOB.scheduledExport, data: { schedule_id: 's1' }, attemptsMade, opts: { attempts: 3 } });
+    await expect(run(p, tick(1))).rejects.toThrow('Redis away');
+    expect(failed).toEqual([]);
+    await expect(run(p, tick(2))).rejects.toThrow('Redis away'); // the third of three, as BullMQ runs it
+    expect(failed).toEqual([scheduledExportId(tick(2) as Job)]);
   });
 });

@@ -63,20 +63,9 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
   private async process(job: Job): Promise<void> {
     switch (job.name) {
       case JOB.export:
-        try {
-          return await this.generator.execute((job.data as ExportJobData).export_id);
-        } catch (err) {
-          // The last attempt records the failure itself, before BullMQ moves the job to its failed
-          // set: the 'failed' listener runs after that move, and a worker dying in between left the
-          // record `processing` for good, with no job left to finish it (found in review). The
-          // listener's own call then finds it failed already.
-          if (ExportProcessor.lastAttempt(job, err)) {
-            await this.recordFailure(job).catch((e: Error) => this.log.error(`could not record failure of job ${job.id}: ${e.message}`));
-          }
-          throw err;
-        }
+        return this.recordingFailure(job, () => this.generator.execute((job.data as ExportJobData).export_id));
       case JOB.scheduledExport:
-        return this.maintenance.runSchedule(job);
+        return this.recordingFailure(job, () => this.maintenance.runSchedule(job));
       case JOB.expireExports:
         await this.maintenance.expireDue();
         return;
@@ -98,6 +87,24 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
       else await this.recordFailure(job);
     } catch (e) {
       this.log.error(`could not record failure of job ${job.id}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Runs a job whose export must end failed when no attempt is left. The last attempt records the
+   * failure itself, before BullMQ moves the job to its failed set: the 'failed' listener runs
+   * after that move, and a worker dying in between left the export `processing` (or a tick's
+   * `queued`) for good, with no job left to finish it (found in review). The listener's own call
+   * then finds it failed already.
+   */
+  private async recordingFailure(job: Job, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      if (ExportProcessor.lastAttempt(job, err)) {
+        await this.recordFailure(job).catch((e: Error) => this.log.error(`could not record failure of job ${job.id}: ${e.message}`));
+      }
+      throw err;
     }
   }
 

@@ -43,7 +43,11 @@ export function insertChunks(rows: EventRow[], concurrency: number, maxMonths = 
   const month = (r: EventRow) => r.time.slice(0, 7);
   if (even.every((chunk) => new Set(chunk.map(month)).size <= maxMonths)) return even;
   const byMonth = new Map<string, EventRow[]>();
-  for (const r of rows) byMonth.set(month(r), [...(byMonth.get(month(r)) ?? []), r]);
+  for (const r of rows) {
+    const group = byMonth.get(month(r));
+    if (group) group.push(r);
+    else byMonth.set(month(r), [r]);
+  }
   const months = [...byMonth.keys()].sort();
   return Array.from({ length: Math.ceil(months.length / maxMonths) }, (_, i) => months.slice(i * maxMonths, (i + 1) * maxMonths).flatMap((m) => byMonth.get(m)!));
 }
