@@ -172,6 +172,13 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     const list = paths['/v1/analytics/vouchers'].get.parameters;
     expect(list.find((p: { name: string }) => p.name === 'limit').schema.type).toBe('integer');
     expect(list.find((p: { name: string }) => p.name === 'currency').description).toMatch(/Default: every currency/);
+    // The file route: binary per format, errors still JSON, the header documented; a schedule's DELETE answers 204.
+    const download = paths['/v1/analytics/export/{export_id}/download'].get;
+    expect(download.responses['200'].content['text/csv'].schema.format).toBe('binary');
+    expect(download.responses['200'].headers['Content-Disposition']).toBeDefined();
+    expect(Object.keys(download.responses['404'].content)).toEqual(['application/json']);
+    expect(paths['/v1/analytics/export/schedules/{schedule_id}'].delete.responses['204']).toBeDefined();
+    expect(components.schemas.ScheduleDto.required).toContain('next_run_at');
     // Routes without a limit document no 429; the export request's period is the optional one.
     expect(paths['/v1/analytics/export/{export_id}'].get.responses['429']).toBeUndefined();
     expect(paths['/v1/analytics/export/{export_id}'].get.responses['404'].description).toMatch(/^EXPORT_NOT_FOUND/);

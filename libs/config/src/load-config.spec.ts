@@ -22,6 +22,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CLICKHOUSE_DATABASE: 'x; DROP' })).toThrow(/CLICKHOUSE_DATABASE/);
   });
 
+  it('never prints a secret or a URL password in its error', () => {
+    const message = (() => {
+      try {
+        loadConfig({ DOWNLOAD_SIGNING_KEY: 'short-secret', REDIS_URL: 'redis://user:hunter2@host:notaport' });
+      } catch (err) {
+        return String((err as Error).message);
+      }
+      return '';
+    })();
+    expect(message).toMatch(/DOWNLOAD_SIGNING_KEY/);
+    expect(message).not.toMatch(/short-secret|hunter2/);
+  });
+
   it('refuses values that would only fail later: no broker, a port over 65535, a timer over 2^31 - 1 ms', () => {
     expect(() => loadConfig({ KAFKA_BROKERS: ' , ' })).toThrow(/KAFKA_BROKERS/);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);

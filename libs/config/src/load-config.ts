@@ -19,6 +19,13 @@ export const APP_SIGNING_SECRETS = {
 
 export type AppName = keyof typeof APP_SIGNING_SECRETS;
 
+/** A bad value as the error shows it: never a secret, nor a URL's password. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (/KEY|SECRET|PASSWORD/.test(name)) return `${value.length} characters, not shown`;
+  return JSON.stringify(value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
+}
+
 /**
  * Parses the environment; throws a ConfigError naming each bad variable. An app's entry point
  * passes its name, which adds the production check of its signing secrets; modules that read the
@@ -27,7 +34,7 @@ export type AppName = keyof typeof APP_SIGNING_SECRETS;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppName): AppConfig {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${shown(String(i.path[0]), env[String(i.path[0])])})`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const config = parsed.data;

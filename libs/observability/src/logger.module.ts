@@ -19,6 +19,9 @@ import { loadConfig } from '@app/config';
             level: LOG_LEVEL,
             autoLogging: requestLogging,
             redact: ['req.headers.authorization'],
+            // pino-http hands this the standard serialized request: drop the query string, which
+            // may hold a working download token (?token=…).
+            serializers: { req: (req: Record<string, unknown>) => ({ ...req, url: String(req.url ?? '').split('?')[0], query: undefined }) },
           },
           forRoutes: requestLogging ? undefined : [],
         };

@@ -38,6 +38,8 @@ export class ExportScheduleController {
   @Delete(':schedule_id')
   @HttpCode(204)
   @KeyAuthenticated({ notFound: SCHEDULE_NOT_FOUND_RESPONSE })
+  @ApiOperation({ summary: 'Delete a schedule; exports it already created stay' })
+  @ApiResponse({ status: 204, description: 'Deleted' })
   async remove(@CurrentTenant() tenant: Tenant, @Param('schedule_id') id: string): Promise<void> {
     await this.schedules.remove(tenant, id);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, StreamableFile, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentTenant, ErrorEnvelopeDto, VOUCHER_NOT_FOUND_RESPONSE, type Tenant } from '../common';
 import { CreateExportDto, DownloadQueryDto, ExportCreatedDto, ExportListDto, ExportStatusDto, ListExportsQueryDto } from './export.dto';
 import { ExportService } from './export.service';
@@ -41,13 +41,23 @@ export class ExportController {
   @Get('export/:export_id/download')
   @UseGuards(DownloadAccessGuard)
   @ApiOperation({ summary: 'The export file, with the API key or the signed token from download_url' })
-  @ApiProduces('text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiResponse({ status: 200, description: 'The file, Content-Disposition: attachment; filename="export_<id>.<ext>"' })
+  @ApiBearerAuth()
+  @ApiResponse({
+    status: 200,
+    description: 'The file, in the format the export was requested in',
+    headers: { 'Content-Disposition': { description: 'attachment; filename="export_<id>.<ext>"', schema: { type: 'string' } } },
+    // Per media type here, so the error responses below stay JSON (@ApiProduces would type them all).
+    content: Object.fromEntries(
+      ['text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+    ),
+  })
+  @ApiResponse({ status: 400, type: ErrorEnvelopeDto, description: 'VALIDATION_ERROR: an unknown query parameter' })
   @ApiResponse({ status: 401, type: ErrorEnvelopeDto, description: 'UNAUTHORIZED: neither a valid API key nor a valid, unexpired token' })
   @ApiResponse({ status: 404, type: ErrorEnvelopeDto, description: EXPORT_NOT_FOUND_RESPONSE })
   @ApiResponse({ status: 409, type: ErrorEnvelopeDto, description: 'EXPORT_NOT_READY (queued or processing)' })
   @ApiResponse({ status: 410, type: ErrorEnvelopeDto, description: 'EXPORT_EXPIRED' })
   @ApiResponse({ status: 500, type: ErrorEnvelopeDto, description: 'EXPORT_FAILED: the failed export’s own error body' })
+  @ApiResponse({ status: 503, type: ErrorEnvelopeDto, description: 'SERVICE_UNAVAILABLE: the export store (Redis) cannot be reached' })
   async download(
     @Param('export_id') id: string,
     @Query() query: DownloadQueryDto,

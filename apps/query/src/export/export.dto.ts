@@ -96,7 +96,7 @@ export class ExportCreatedDto {
   @ApiProperty({ example: 'processing', description: 'As in the product documentation; GET shows the precise queued/processing state.' }) status: 'processing';
   @ApiProperty({ example: '2024-03-20T10:05:00Z' }) estimated_completion: string;
   @ApiProperty({ enum: EXPORT_FORMATS }) format: ExportFormat;
-  @ApiProperty({ example: 1 }) voucher_count: number;
+  @ApiProperty({ type: 'integer', example: 1 }) voucher_count: number;
   @ApiProperty({ enum: EXPORT_METRICS, isArray: true }) metrics: ExportMetric[];
 }
 
@@ -115,7 +115,7 @@ class TimePeriodOutDto {
 class WebhookOutcomeDto {
   @ApiProperty() url: string;
   @ApiProperty({ enum: ['pending', 'delivered', 'failed'] }) status: string;
-  @ApiProperty({ description: 'Delivery attempts so far (retried with exponential backoff).' }) attempts: number;
+  @ApiProperty({ type: 'integer', description: 'Delivery attempts so far (retried with exponential backoff).' }) attempts: number;
   @ApiPropertyOptional() last_status_code?: number;
   @ApiPropertyOptional() last_error?: string;
   @ApiPropertyOptional() delivered_at?: string;
@@ -124,10 +124,10 @@ class WebhookOutcomeDto {
 export class ExportStatusDto {
   @ApiProperty({ example: 'export_1234567890abcdef' }) export_id: string;
   @ApiProperty({ enum: EXPORT_STATUSES }) status: string;
-  @ApiProperty({ example: 100, description: 'Percent of rows written (0–100).' }) progress: number;
+  @ApiProperty({ type: 'integer', example: 100, description: 'Percent of rows written (0–100).' }) progress: number;
   @ApiProperty({ enum: EXPORT_FORMATS }) format: string;
   @ApiProperty({ enum: EXPORT_GRANULARITIES }) granularity: string;
-  @ApiProperty() voucher_count: number;
+  @ApiProperty({ type: 'integer' }) voucher_count: number;
   @ApiProperty({ enum: EXPORT_METRICS, isArray: true }) metrics: string[];
   @ApiProperty({ type: TimePeriodOutDto }) time_period: TimePeriodOutDto;
   @ApiProperty() created_at: string;
@@ -137,7 +137,7 @@ export class ExportStatusDto {
   @ApiPropertyOptional({ description: 'When the file is deleted (completion + EXPORT_TTL_HOURS).' }) expires_at?: string;
   @ApiPropertyOptional({ example: '2.5MB' }) file_size?: string;
   @ApiPropertyOptional({ example: 2621440 }) file_size_bytes?: number;
-  @ApiPropertyOptional({ example: 15000 }) record_count?: number;
+  @ApiPropertyOptional({ type: 'integer', example: 15000, description: 'Rows in the file (completed exports).' }) record_count?: number;
   @ApiPropertyOptional() completed_at?: string;
   @ApiPropertyOptional() expired_at?: string;
   @ApiPropertyOptional({ type: ExportErrorDto, description: 'Failed only: the EXPORT_FAILED error body.' }) error?: ExportErrorDto;
@@ -145,7 +145,7 @@ export class ExportStatusDto {
 }
 
 export class ListExportsQueryDto {
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -160,10 +160,10 @@ export class ListExportsQueryDto {
 }
 
 class PaginationDto {
-  @ApiProperty() limit: number;
+  @ApiProperty({ type: 'integer' }) limit: number;
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
   @ApiProperty() has_more: boolean;
-  @ApiProperty() total: number;
+  @ApiProperty({ type: 'integer' }) total: number;
 }
 
 export class ExportListDto {
@@ -225,7 +225,7 @@ export class ScheduleDto {
   })
   webhook_secret?: string;
   @ApiProperty() created_at: string;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Next planned run (from BullMQ).' }) next_run_at?: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Next planned run (from BullMQ); null when none is planned.' }) next_run_at: string | null;
 }
 
 export class ScheduleListDto {

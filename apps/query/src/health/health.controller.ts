@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { appliedMigrationVersion, latestMigrationVersion } from '@app/clickhouse';
+import { gauge } from '@app/observability';
 import { ClickHouseReader } from '../common/clickhouse/clickhouse-reader';
 import { REDIS } from '../common/redis/redis.provider';
 
@@ -12,6 +13,12 @@ import { REDIS } from '../common/redis/redis.provider';
  * ("schema behind"). Redis only accelerates, so without it the service is "degraded" but still
  * ready to take traffic.
  */
+/**
+ * What the last readiness probe found, for alerts: a pod whose ClickHouse is down is taken out of
+ * its Service, so no API request reaches it to be counted as a 503, but the kubelet keeps probing.
+ */
+const dependencyUp = gauge('query_dependency_up', 'What the last readiness probe found: 1 up, 0 down or schema behind', ['dependency']);
+
 @ApiExcludeController()
 @Controller('health')
 export class HealthController {
@@ -38,6 +45,8 @@ export class HealthController {
     if (reachable && !this.schemaCurrent) this.schemaCurrent = (await appliedMigrationVersion(this.clickhouse.client, this.clickhouse.database)) >= this.requiredSchema;
     const clickhouse = !reachable ? 'down' : this.schemaCurrent ? 'up' : 'schema behind';
     const checks = { clickhouse, redis: redis ? 'up' : 'down' };
+    dependencyUp.set({ dependency: 'clickhouse' }, clickhouse === 'up' ? 1 : 0);
+    dependencyUp.set({ dependency: 'redis' }, redis ? 1 : 0);
     if (clickhouse !== 'up') {
       reply.status(503);
       return { status: 'unavailable', checks };

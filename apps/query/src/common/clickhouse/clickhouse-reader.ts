@@ -9,7 +9,7 @@ import { ClickHouseQueryError, isUnavailable } from './clickhouse-failure';
 const queryTime = histogram(
   'query_clickhouse_query_duration_seconds',
   'ClickHouse round-trip time per named query',
-  [0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5],
+  [0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10],
   ['query', 'outcome'],
 );
 

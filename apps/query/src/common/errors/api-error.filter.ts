@@ -39,7 +39,8 @@ export class ApiErrorFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const error = toApiError(exception);
     if (error.status >= 500) {
-      this.logger.error({ err: exception, url: request?.url?.slice(0, 200) }, `${error.code} answering request`);
+      // The path only: a query string may hold a working download token (?token=…).
+      this.logger.error({ err: exception, url: request?.url?.split('?')[0].slice(0, 200) }, `${error.code} answering request`);
     }
     if (error.code === 'RATE_LIMIT_EXCEEDED' && typeof error.details?.retry_after_seconds === 'number') {
       reply.header('Retry-After', String(error.details.retry_after_seconds));

@@ -5,7 +5,7 @@ const requests = counter('query_http_requests_total', 'HTTP requests answered, p
 const duration = histogram(
   'query_http_request_duration_seconds',
   'Time to answer an HTTP request, per route pattern',
-  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   ['method', 'route'],
 );
 
