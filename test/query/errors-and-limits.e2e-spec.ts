@@ -137,6 +137,13 @@ describe('query API errors, rate limits and degraded modes', () => {
     expect(res.body).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });
   });
 
+  it('not ready when ClickHouse answers but refuses its credentials (its /ping needs none)', async () => {
+    const refused = await startQuery([[key, account]], { CLICKHOUSE_USER: 'no_such_user', QUERY_CACHE_ENABLED: 'false' }, { waitReady: false });
+    apps.push(refused);
+    const ready = await eventually(() => get(refused, '/health/ready'), (r) => r.body?.checks?.redis === 'up');
+    expect(ready).toMatchObject({ status: 503, body: { checks: { clickhouse: 'down' } } });
+  });
+
   it('SERVICE_UNAVAILABLE and readiness 503 when ClickHouse cannot be reached', async () => {
     const port = await freePort();
     const down = await startQuery([[key, account]], { CLICKHOUSE_URL: `http://127.0.0.1:${port}`, QUERY_CACHE_ENABLED: 'false' }, { waitReady: false });
