@@ -445,8 +445,11 @@ export function voucherListSql(
 ): string {
   const d = sqlIdentifier(db);
   const sortExpr = { uses: 'f_uses', discount: 'f_discount', revenue_impact: 'f_revenue_impact' }[sort];
+  // The cursor's value as the exact integer text it was (a double would round sums past 2^53).
+  if (after && !/^-?\d{1,19}$/.test(after.value)) throw new Error(`not an integer cursor value: ${after.value}`);
+  const afterValue = after ? `toInt64('${after.value}')` : '';
   const having = after
-    ? ` HAVING ${sortExpr} < ${sqlNumber(Number(after.value))} OR (${sortExpr} = ${sqlNumber(Number(after.value))} AND (voucher_id > ${sqlString(after.voucherId)} OR (voucher_id = ${sqlString(after.voucherId)} AND currency > ${sqlString(after.currency)})))`
+    ? ` HAVING ${sortExpr} < ${afterValue} OR (${sortExpr} = ${afterValue} AND (voucher_id > ${sqlString(after.voucherId)} OR (voucher_id = ${sqlString(after.voucherId)} AND currency > ${sqlString(after.currency)})))`
     : '';
   return `
 SELECT voucher_id, currency, f_uses, f_discount, f_revenue_impact, code FROM (
