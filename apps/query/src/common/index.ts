@@ -1,7 +1,7 @@
 // What features of the query app (analytics, export) build on.
 export * from './errors/api-error';
 export { ApiErrorFilter, toApiError } from './errors/api-error.filter';
-export { ApiErrorResponses, ErrorEnvelopeDto, VOUCHER_NOT_FOUND_RESPONSE, type ErrorResponseOptions } from './errors/api-error.openapi';
+export { ApiErrorResponses, ErrorEnvelopeDto, EXPORT_CREATION_UNAVAILABLE, EXPORT_STORE_UNAVAILABLE, VOUCHER_NOT_FOUND_RESPONSE, type ErrorResponseOptions } from './errors/api-error.openapi';
 export { apiValidationPipe } from './errors/validation.pipe';
 export { Authenticated } from './auth/authenticated.decorator';
 export { ApiKeyGuard, CurrentTenant } from './auth/api-key.guard';

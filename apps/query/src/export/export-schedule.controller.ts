@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentTenant, VOUCHER_NOT_FOUND_RESPONSE, type Tenant } from '../common';
+import { Authenticated, CurrentTenant, EXPORT_CREATION_UNAVAILABLE, VOUCHER_NOT_FOUND_RESPONSE, type Tenant } from '../common';
 import { CreateScheduleDto, ScheduleDto, ScheduleListDto } from './export.dto';
 import { ExportScheduleService } from './export-schedule.service';
 import { KeyAuthenticated } from './key-authenticated.decorator';
@@ -14,7 +14,7 @@ export class ExportScheduleController {
 
   @Post()
   @HttpCode(201)
-  @Authenticated('export', { notFound: VOUCHER_NOT_FOUND_RESPONSE })
+  @Authenticated('export', { notFound: VOUCHER_NOT_FOUND_RESPONSE, unavailable: EXPORT_CREATION_UNAVAILABLE })
   @ApiOperation({ summary: 'Create a scheduled report: each cron tick produces a normal export (and a signed webhook call)' })
   @ApiResponse({ status: 201, type: ScheduleDto })
   create(@CurrentTenant() tenant: Tenant, @Body() body: CreateScheduleDto): Promise<ScheduleDto> {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, StreamableFile, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentTenant, ErrorEnvelopeDto, VOUCHER_NOT_FOUND_RESPONSE, type Tenant } from '../common';
+import { Authenticated, CurrentTenant, ErrorEnvelopeDto, EXPORT_CREATION_UNAVAILABLE, VOUCHER_NOT_FOUND_RESPONSE, type Tenant } from '../common';
 import { CreateExportDto, DownloadQueryDto, ExportCreatedDto, ExportListDto, ExportStatusDto, ListExportsQueryDto } from './export.dto';
 import { ExportService } from './export.service';
 import { CurrentDownloadTenant, DownloadAccessGuard } from './download-access.guard';
@@ -15,7 +15,7 @@ export class ExportController {
 
   @Post('export')
   @HttpCode(202)
-  @Authenticated('export', { notFound: VOUCHER_NOT_FOUND_RESPONSE })
+  @Authenticated('export', { notFound: VOUCHER_NOT_FOUND_RESPONSE, unavailable: EXPORT_CREATION_UNAVAILABLE })
   @ApiOperation({ summary: 'Request an export (CSV, JSON or XLSX); generated asynchronously by the export worker' })
   @ApiResponse({ status: 202, type: ExportCreatedDto })
   create(@CurrentTenant() tenant: Tenant, @Body() body: CreateExportDto): Promise<ExportCreatedDto> {

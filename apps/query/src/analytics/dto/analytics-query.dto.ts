@@ -5,32 +5,32 @@ import { IDENTIFIER } from '@app/contracts';
 import { TREND_METRICS, type TrendMetric } from '../metrics/metric-definitions';
 
 export class VoucherIdParams {
-  @ApiProperty({ description: "The voucher's id (contract identifier: 1-128 of A-Z a-z 0-9 _ . : -)", example: 'v_1234567890abcdef' })
+  @ApiProperty({ description: "The voucher's id (contract identifier: 1-128 of A-Z a-z 0-9 _ . : -)", example: 'v_1234567890abcdef', pattern: '^[A-Za-z0-9_.:-]+$', minLength: 1, maxLength: 128 })
   @Matches(IDENTIFIER, { message: 'must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
   voucher_id: string;
 }
 
 /** Period, zone and currency: accepted by every analytics endpoint. */
 export class AnalyticsQueryDto {
-  @ApiPropertyOptional({ description: 'ISO 8601 date (local midnight in `timezone`) or date-time. Default: end_date − 30 days.', example: '2024-03-01' })
+  @ApiPropertyOptional({ description: 'ISO 8601 date (local midnight in `timezone`) or date-time. Default: end_date − 30 days.', example: '2024-03-01', maxLength: 40 })
   @IsOptional()
   @IsString()
   @MaxLength(40)
   start_date?: string;
 
-  @ApiPropertyOptional({ description: 'ISO 8601 date (inclusive: end of that local day) or date-time (inclusive). Default: now. At most 90 days after start_date.', example: '2024-03-20' })
+  @ApiPropertyOptional({ description: 'ISO 8601 date (inclusive: end of that local day) or date-time (inclusive). Default: now. At most 90 days after start_date.', example: '2024-03-20', maxLength: 40 })
   @IsOptional()
   @IsString()
   @MaxLength(40)
   end_date?: string;
 
-  @ApiPropertyOptional({ description: 'IANA time zone for date-only bounds and calendar buckets.', default: 'UTC', example: 'Europe/Berlin' })
+  @ApiPropertyOptional({ description: 'IANA time zone (Area/Location, or UTC) for date-only bounds and calendar buckets.', default: 'UTC', example: 'Europe/Berlin', maxLength: 64 })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   timezone?: string;
 
-  @ApiPropertyOptional({ description: 'ISO 4217 code. Default: the voucher\'s currency with the most redemptions (ties alphabetical).', example: 'USD' })
+  @ApiPropertyOptional({ description: 'ISO 4217 code. Default: the voucher\'s currency with the most redemptions (ties alphabetical).', example: 'USD', pattern: '^[A-Z]{3}$' })
   @IsOptional()
   @Matches(/^[A-Z]{3}$/, { message: 'must be a three-letter upper-case ISO 4217 code' })
   currency?: string;
@@ -91,7 +91,7 @@ export class VoucherListQueryDto extends AnalyticsQueryDto {
   cursor?: string;
 
   // Same rule as every endpoint's, another default: the list has no one voucher to choose for.
-  @ApiPropertyOptional({ description: 'ISO 4217 code: only rows in this currency. Default: every currency, one row per voucher and currency.', example: 'USD' })
+  @ApiPropertyOptional({ description: 'ISO 4217 code: only rows in this currency. Default: every currency, one row per voucher and currency.', example: 'USD', pattern: '^[A-Z]{3}$' })
   @IsOptional()
   @Matches(/^[A-Z]{3}$/, { message: 'must be a three-letter upper-case ISO 4217 code' })
   declare currency?: string;

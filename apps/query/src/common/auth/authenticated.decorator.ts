@@ -10,5 +10,5 @@ import { ApiKeyGuard } from './api-key.guard';
  * the error responses in the OpenAPI document (`notFound`: what a 404 means there, if it has
  * one). The export API uses it as `@Authenticated('export', …)`.
  */
-export const Authenticated = (group: RateLimitGroup, errors: Pick<ErrorResponseOptions, 'notFound'> = {}) =>
+export const Authenticated = (group: RateLimitGroup, errors: Pick<ErrorResponseOptions, 'notFound' | 'unavailable'> = {}) =>
   applyDecorators(RateLimit(group), UseGuards(ApiKeyGuard, RateLimitGuard), ApiBearerAuth(), ApiErrorResponses({ ...errors, rateLimited: true }));
