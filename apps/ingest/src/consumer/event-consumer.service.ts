@@ -29,6 +29,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
   private readonly groupCommit: GroupCommit;
   private running = false;
   private stopping = false;
+  private restarting?: Promise<void>;
   private freshnessTimer?: NodeJS.Timeout;
 
   constructor(
@@ -51,10 +52,14 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       maxWaitTimeInMs: 250,
     });
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    this.freshness = new FreshnessSignal(versions, (err, pending) => {
-      ingestMetrics.freshnessPending.set(pending);
-      this.logger.warn({ err: String(err), pending }, 'could not signal changed vouchers to Redis; will retry');
-    });
+    this.freshness = new FreshnessSignal(
+      versions,
+      (err, pending) => this.logger.warn({ err: String(err), pending }, 'could not signal changed vouchers to Redis; will retry'),
+      // After every attempt, successful or not: a flush's signal that clears the backlog must clear
+      // the gauge too (only the timer did, and it skips when nothing is pending, so the gauge and
+      // the RedisUnavailable alert stayed up after Redis recovered; found in review).
+      (pending) => ingestMetrics.freshnessPending.set(pending),
+    );
     versions.onConnected(() => this.freshness.redisConnected());
     this.flusher = new BatchFlusher({
       store: this.store,
@@ -77,12 +82,30 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     // Not awaited: the HTTP side (health, metrics) comes up even while Kafka is still starting.
+    this.listen();
     void this.start();
     this.freshnessTimer = setInterval(() => {
-      if (this.freshness.hasPending) {
-        void this.freshness.signal().then(() => ingestMetrics.freshnessPending.set(this.freshness.pendingCount));
-      }
+      if (this.freshness.hasPending) void this.freshness.signal();
     }, 1_000);
+  }
+
+  /**
+   * Once, not per start: start() runs again after a crash kafkajs does not retry, and listeners
+   * added there piled up, so the next crash started one restart per earlier start (found in review).
+   */
+  private listen(): void {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.running = true;
+      // Partitions this member lost in the rebalance must not keep reporting its last lag:
+      // only owners publish a value (alerts take the max per partition across pods).
+      ingestMetrics.lag.reset();
+      this.logger.info({ assigned: payload.memberAssignment }, 'joined consumer group');
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.running = false;
+      this.logger.error({ err: String(payload.error), restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart && !this.stopping) void this.restart();
+    });
   }
 
   private async start(): Promise<void> {
@@ -90,24 +113,15 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
         const admin = this.kafka.admin();
-        await admin.connect();
-        await ensureTopics(admin, { events: KAFKA_TOPIC, deadLetters: KAFKA_DLQ_TOPIC }, KAFKA_TOPIC_PARTITIONS);
-        await admin.disconnect();
+        try {
+          await admin.connect();
+          await ensureTopics(admin, { events: KAFKA_TOPIC, deadLetters: KAFKA_DLQ_TOPIC }, KAFKA_TOPIC_PARTITIONS);
+        } finally {
+          await admin.disconnect().catch(() => undefined); // a failed attempt must not leak its connection
+        }
         await this.producer.connect();
         await this.consumer.connect();
         await this.consumer.subscribe({ topic: KAFKA_TOPIC, fromBeginning: true });
-        this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-          this.running = true;
-          // Partitions this member lost in the rebalance must not keep reporting its last lag:
-          // only owners publish a value (alerts take the max per partition across pods).
-          ingestMetrics.lag.reset();
-          this.logger.info({ assigned: payload.memberAssignment }, 'joined consumer group');
-        });
-        this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-          this.running = false;
-          this.logger.error({ err: String(payload.error), restart: payload.restart }, 'consumer crashed');
-          if (!payload.restart && !this.stopping) void this.restart();
-        });
         await this.consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
@@ -124,9 +138,13 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private async restart(): Promise<void> {
-    await this.consumer.disconnect().catch(() => undefined);
-    await this.start();
+  /** One at a time: a crash during a restart must not start a second one beside it. */
+  private restart(): Promise<void> {
+    this.restarting ??= (async () => {
+      await this.consumer.disconnect().catch(() => undefined);
+      await this.start();
+    })().finally(() => (this.restarting = undefined));
+    return this.restarting;
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {

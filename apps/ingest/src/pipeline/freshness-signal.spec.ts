@@ -70,6 +70,15 @@ describe('FreshnessSignal', () => {
     expect(signal.pendingCount).toBe(0);
   });
 
+  it('reports the pending count after every attempt, so a flush that clears the backlog clears the gauge', async () => {
+    const { versions, calls } = manualVersions();
+    const reported: number[] = [];
+    const signal = new FreshnessSignal(versions, () => undefined, (pending) => reported.push(pending));
+    await signalSettled(signal, calls, [row('v1'), row('v2')], new Error('Redis down'));
+    await signalSettled(signal, calls, [row('v3')]); // a flush's own signal, not the timer's
+    expect(reported).toEqual([2, 0]);
+  });
+
   it('does not forget a voucher that a newer flush marked while an older bump was in flight', async () => {
     const { versions, calls } = manualVersions();
     const signal = new FreshnessSignal(versions, () => undefined);

@@ -18,6 +18,8 @@ export class FreshnessSignal {
   constructor(
     private readonly versions: DataVersions,
     private readonly onError: (err: unknown, pending: number) => void,
+    /** After every attempt to signal, with the number of changed vouchers still waiting. */
+    private readonly onPending: (pending: number) => void = () => undefined,
   ) {}
 
   /** Redis (re)connected: it may have been away, or restarted from an older snapshot. */
@@ -59,5 +61,6 @@ export class FreshnessSignal {
       this.epochPending = true;
       this.onError(err, this.pending.size);
     }
+    this.onPending(this.pending.size);
   }
 }
