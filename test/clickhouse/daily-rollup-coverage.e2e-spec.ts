@@ -89,12 +89,14 @@ describe('daily rollup coverage (migration 0002)', () => {
     const db = newDatabase();
     expect((await migrate(client, db, { upTo: 4 })).map((m) => m.version)).toEqual([1, 2, 3, 4]);
     const today = Math.floor(Date.now() / DAY) * DAY;
-    const before = [today - 5 * DAY + 3_600_000, today - 2 * DAY + 7_200_000];
+    // One stored event two days ahead: coverage starts the day after it, whenever the migration runs
+    // (a midnight between this line and ClickHouse's now() cannot move it).
+    const before = [today - 5 * DAY + 3_600_000, today - 2 * DAY + 7_200_000, today + 2 * DAY + 60_000];
     await insertEvents(db, before);
     await migrate(client, db);
     const tables = coverageOf(await queryRows(client, coverageSql(db)));
-    expect(tables.usageFrom).toBe(today + DAY); // the day after now and the latest stored event
-    const after = [today - 4 * DAY + 1_000, today + 2 * DAY + 5_123, today + DAY + 7_200_000];
+    expect(tables.usageFrom).toBe(today + 3 * DAY);
+    const after = [today - 4 * DAY + 1_000, today + 4 * DAY + 5_123, today + 3 * DAY + 7_200_000];
     await insertEvents(db, after);
     const [{ n }] = await queryRows<{ n: string }>(client, `SELECT toString(count()) AS n FROM ${sqlIdentifier(db)}.voucher_usage_by_time`);
     expect(n).toBe('3'); // only what was inserted after the view
@@ -109,16 +111,16 @@ describe('daily rollup coverage (migration 0002)', () => {
       const discount = positions.reduce((sum, i) => sum + 100 + i, 0);
       return `v_cov USD ${positions.length} ${discount} ${positions.reduce((sum, i) => sum + 1_000 + i, 0) - discount}`;
     };
-    // Mid-day edges before the coverage: rollups and raw events, all five events.
-    expect(await list({ startMs: today - 6 * DAY + 1_234, endMs: today + 3 * DAY - 1_234 })).toEqual({
+    // Mid-day edges before the coverage: rollups and raw events, all six events.
+    expect(await list({ startMs: today - 6 * DAY + 1_234, endMs: today + 5 * DAY - 1_234 })).toEqual({
       usesTable: false,
-      rows: [figures([0, 1, 0, 1, 2])],
+      rows: [figures([0, 1, 2, 0, 1, 2])],
     });
     // Edges after it: voucher_usage_by_time, to the millisecond (the event at +5,123 ms is the last one in).
     const late = after[1];
-    expect(await list({ startMs: today + 2 * DAY + 1_234, endMs: late + 1 })).toEqual({ usesTable: true, rows: [figures([1])] });
-    expect(await list({ startMs: today + 2 * DAY + 1_234, endMs: late })).toEqual({ usesTable: true, rows: [] });
-    // A whole day from the daily rollup (+2 d) beside an edge from the copy (+1 d 02:00): each event once.
-    expect(await list({ startMs: today + DAY + 1_234, endMs: today + 3 * DAY })).toEqual({ usesTable: true, rows: [figures([1, 2])] });
+    expect(await list({ startMs: today + 4 * DAY + 1_234, endMs: late + 1 })).toEqual({ usesTable: true, rows: [figures([1])] });
+    expect(await list({ startMs: today + 4 * DAY + 1_234, endMs: late })).toEqual({ usesTable: true, rows: [] });
+    // A whole day from the daily rollup (+4 d) beside an edge from the copy (+3 d 02:00): each event once.
+    expect(await list({ startMs: today + 3 * DAY + 1_234, endMs: today + 5 * DAY })).toEqual({ usesTable: true, rows: [figures([1, 2])] });
   });
 });

@@ -1,6 +1,6 @@
 import { awaitInsertsRunningNow } from '@app/clickhouse';
 import { uid } from '../fixtures/events';
-import { queryRows, testClickHouse } from '../support/clickhouse';
+import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
 
 /**
  * The race migration 0004 would lose rows to: an INSERT already running when a view is created
@@ -21,9 +21,12 @@ describe('a view created while an INSERT runs (real ClickHouse)', () => {
   it('the backfill after the wait sees every row of an INSERT that was running when the view appeared', async () => {
     await client.command({ query: `CREATE TABLE ${source} (n UInt64) ENGINE = MergeTree ORDER BY n` });
     await client.command({ query: `CREATE TABLE ${target} (n UInt64) ENGINE = ReplacingMergeTree ORDER BY n` });
-    // A slow insert (~1.5 s): it starts before the view exists.
-    const slow = client.command({ query: `INSERT INTO ${source} SELECT number + sleepEachRow(0.5) FROM numbers(3)`, clickhouse_settings: { max_block_size: '1' } });
-    await new Promise((r) => setTimeout(r, 300));
+    // A slow insert (~4 s): it starts before the view exists (seen running, not assumed after a sleep).
+    const slow = client.command({ query: `INSERT INTO ${source} SELECT number + sleepEachRow(0.5) FROM numbers(8)`, clickhouse_settings: { max_block_size: '1' } });
+    await eventually(
+      () => queryRows<{ n: string }>(client, `SELECT toString(count()) AS n FROM system.processes WHERE query LIKE 'INSERT INTO ${source}%'`),
+      ([row]) => row.n === '1',
+    );
     await client.command({ query: `CREATE MATERIALIZED VIEW ${target}_mv TO ${target} AS SELECT n FROM ${source}` });
 
     const started = Date.now();
@@ -34,7 +37,7 @@ describe('a view created while an INSERT runs (real ClickHouse)', () => {
     await slow;
 
     expect(waited).toBeGreaterThan(500); // it did wait for the insert, not return at once
-    expect(await count(source)).toBe(3);
-    expect(await count(`(SELECT DISTINCT n FROM ${target})`)).toBe(3); // no row missed
+    expect(await count(source)).toBe(8);
+    expect(await count(`(SELECT DISTINCT n FROM ${target})`)).toBe(8); // no row missed
   });
 });

@@ -346,10 +346,11 @@ describe('query metrics on hand-built events (real ClickHouse)', () => {
       // even once "now" has moved past the limit.
       const recent = new Date(Date.now() - 86_400_000).toISOString();
       await insertEvents(['vx', 'vy', 'vz'].map((v, i) => ev('voucher.redeemed', recent, { account_id: acc, livemode: false, voucher_id: v, voucher_code: v, customer_id: 'c', order_id: `or${i}`, order_amount: 1_000, discount_amount: 100, currency: 'USD' })));
-      const open = { start_date: new Date(Date.now() - 90 * 86_400_000 + 1_500).toISOString(), limit: '2' };
+      // 5 s short of 90 days when built: room for a slow first request, then a wait past the limit.
+      const open = { start_date: new Date(Date.now() - 90 * 86_400_000 + 5_000).toISOString(), limit: '2' };
       const page1 = await get(list, `/v1/analytics/vouchers${q(open)}`, k);
       expect(page1.body.data.map((d: any) => d.voucher_id)).toEqual(['vx', 'vy']);
-      await new Promise((r) => setTimeout(r, 2_500));
+      await new Promise((r) => setTimeout(r, 6_500));
       expect((await get(list, `/v1/analytics/vouchers${q(open)}`, k)).body.error).toMatchObject({ code: 'INVALID_TIME_PERIOD' }); // a new first page: too long now
       const page2 = await get(list, `/v1/analytics/vouchers${q({ ...open, cursor: page1.body.next_cursor })}`, k);
       expect([page2.status, page2.body.data?.map((d: any) => d.voucher_id), page2.body.time_period]).toEqual([200, ['vz'], page1.body.time_period]);
