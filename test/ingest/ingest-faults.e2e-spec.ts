@@ -115,6 +115,8 @@ describe('ingest under faults', () => {
       await produceEvents(env.KAFKA_TOPIC, all.slice(1_000, 2_000));
       await eventually(() => metricValue(ingest.port, 'ingest_flush_retries_total', { stage: 'clickhouse' }), (n) => n > 0);
       expect((await fetch(`http://127.0.0.1:${ingest.port}/health/ready`)).status).toBe(503);
+      // The held flush fetches nothing, yet the lag (from committed offsets) shows what waits.
+      await eventually(() => metricValue(ingest.port, 'ingest_consumer_lag'), (n) => n >= 1_000, 20_000);
 
       await clickhouse.start();
       await produceEvents(env.KAFKA_TOPIC, all.slice(2_000));

@@ -13,7 +13,7 @@ export const ingestMetrics = {
   ]),
   flushRetries: counter('ingest_flush_retries_total', 'Flush attempts that failed and were retried', ['stage']),
   freshnessPending: gauge('ingest_freshness_pending_vouchers', 'Changed vouchers whose data version could not be bumped yet'),
-  lag: gauge('ingest_consumer_lag', 'Messages between the last fetched offset and the high watermark', ['topic', 'partition']),
+  lag: gauge('ingest_consumer_lag', 'Messages between the committed offset of the group and the high watermark, per partition this member owns', ['topic', 'partition']),
 };
 
 for (const reason of REJECT_REASONS) ingestMetrics.rejected.inc({ reason }, 0);

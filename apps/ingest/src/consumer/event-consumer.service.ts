@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer, type TopicOffsets } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Producer, type TopicOffsets } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { PinoLogger } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '@app/config';
@@ -30,6 +30,11 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
   private running = false;
   private stopping = false;
   private restarting?: Promise<void>;
+  /** The partitions this member owns (last group join), whose lag it publishes. */
+  private assigned: Record<string, number[]> = {};
+  private lagAdmin?: Admin;
+  private lagTimer?: NodeJS.Timeout;
+  private lagBusy = false;
   private freshnessTimer?: NodeJS.Timeout;
 
   constructor(
@@ -84,6 +89,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
     // Not awaited: the HTTP side (health, metrics) comes up even while Kafka is still starting.
     this.listen();
     void this.start();
+    this.lagTimer = setInterval(() => void this.publishLag(), LAG_EVERY_MS);
     this.freshnessTimer = setInterval(() => {
       if (this.freshness.hasPending) void this.freshness.signal();
     }, 1_000);
@@ -99,6 +105,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       // Partitions this member lost in the rebalance must not keep reporting its last lag:
       // only owners publish a value (alerts take the max per partition across pods).
       ingestMetrics.lag.reset();
+      this.assigned = payload.memberAssignment;
       this.logger.info({ assigned: payload.memberAssignment }, 'joined consumer group');
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
@@ -138,6 +145,37 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /**
+   * Lag from the group's committed offsets, on a timer: set only when a batch was fetched (as it
+   * was), the gauge froze while a flush was held (a dead-letter topic refusing, ClickHouse away)
+   * and the lag alerts stayed silent while events piled up (found in review).
+   */
+  private async publishLag(): Promise<void> {
+    if (!this.running || this.lagBusy) return;
+    this.lagBusy = true;
+    try {
+      this.lagAdmin ??= this.kafka.admin();
+      await this.lagAdmin.connect();
+      for (const [topic, partitions] of Object.entries(this.assigned)) {
+        const [ends, [committed]] = await Promise.all([
+          this.lagAdmin.fetchTopicOffsets(topic),
+          this.lagAdmin.fetchOffsets({ groupId: this.config.KAFKA_CONSUMER_GROUP, topics: [topic] }),
+        ]);
+        for (const partition of partitions) {
+          const end = ends.find((e) => e.partition === partition);
+          if (!end) continue;
+          const done = BigInt(committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+          const from = done < 0n ? BigInt(end.low) : done; // nothing committed yet: from the start
+          ingestMetrics.lag.set({ topic, partition: String(partition) }, Number(BigInt(end.high) - from));
+        }
+      }
+    } catch (err) {
+      this.logger.debug({ err: String(err) }, 'could not read consumer lag; next tick');
+    } finally {
+      this.lagBusy = false;
+    }
+  }
+
   /** One at a time: a crash during a restart must not start a second one beside it. */
   private restart(): Promise<void> {
     this.restarting ??= (async () => {
@@ -153,7 +191,6 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
     let part: BatchPart;
     try {
       ingestMetrics.consumed.inc(batch.messages.length);
-      ingestMetrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
       const classified = classifyBatch(
         batch.topic,
         batch.partition,
@@ -181,6 +218,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.freshnessTimer);
+    clearInterval(this.lagTimer);
     // If a dependency is down the in-flight flush would retry forever: give up after the
     // timeout, uncommitted, so the next owner of the partitions re-reads it.
     const giveUp = setTimeout(() => this.flusher.abort(), this.config.INGEST_SHUTDOWN_TIMEOUT_MS);
@@ -190,10 +228,14 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       clearTimeout(giveUp);
       this.running = false;
       await this.producer.disconnect().catch(() => undefined);
+      await this.lagAdmin?.disconnect().catch(() => undefined);
       await this.freshness.signal();
     }
   }
 }
+
+/** How often the consumer lag is read from the group's committed offsets. */
+const LAG_EVERY_MS = 5_000;
 
 /** The per-topic shape kafkajs commits. */
 function byTopic(offsets: OffsetToCommit[]): TopicOffsets[] {
