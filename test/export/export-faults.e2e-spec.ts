@@ -154,8 +154,7 @@ describe('export lifecycle and faults (real Redis, ClickHouse, worker processes)
       );
       if (outcome.status === 404) expect(outcome.body.error.code).toBe('EXPORT_NOT_FOUND');
       // The worker's in-flight attempt ends (no file left behind for a record nobody can see).
-      await new Promise((r) => setTimeout(r, 3_000));
-      expect(readdirSync(env.EXPORT_DIR).filter((f) => f.includes(id.slice(7)))).toEqual([]);
+      await eventually(async () => readdirSync(env.EXPORT_DIR).filter((f) => f.includes(id.slice(7))), (files) => files.length === 0, 20_000);
 
       // And the system recovered: a new export completes on the restarted Redis.
       const again = await api.post('/v1/analytics/export', body);

@@ -186,10 +186,14 @@ describe('query API errors, rate limits and degraded modes', () => {
     // ClickHouse behind a proxy that holds every statement 800 ms, so the request is still
     // waiting on its statements when the process is told to stop.
     const target = new URL(TEST_ENV.CLICKHOUSE_URL);
+    let requestStatementArrived: () => void = () => undefined;
+    const statementArrived = new Promise<void>((resolve) => (requestStatementArrived = resolve));
     const slow = createHttpServer((req, res) => {
       const body: Buffer[] = [];
       req.on('data', (c: Buffer) => body.push(c));
-      req.on('end', () =>
+      req.on('end', () => {
+        // The request's voucher lookup (not the coverage read at start-up) is now being held.
+        if (Buffer.concat(body).toString().includes('.vouchers')) requestStatementArrived();
         setTimeout(() => {
           const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
             res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -197,8 +201,8 @@ describe('query API errors, rate limits and degraded modes', () => {
           });
           upstream.on('error', () => res.destroy());
           upstream.end(Buffer.concat(body));
-        }, 800),
-      );
+        }, 800);
+      });
     });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     try {
@@ -207,7 +211,7 @@ describe('query API errors, rate limits and degraded modes', () => {
       apps.push(stopping);
       await eventually(() => get(stopping, '/health/live'), (r) => r.status === 200);
       const answer = get(stopping, perf(), key);
-      await new Promise((r) => setTimeout(r, 300));
+      await statementArrived; // in flight, not assumed to be after a fixed sleep
       const exited = stopping.stop('SIGTERM');
       const res = await answer;
       // Nest ran its destroy hooks (which closed the ClickHouse pool) before closing the HTTP
