@@ -28,6 +28,17 @@ abstract class PrivateServer {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+
+  /** First start of a new server: one that never came up is removed, not left running past the suite. */
+  protected static async launched<S extends PrivateServer>(server: S): Promise<S> {
+    try {
+      await server.start();
+      return server;
+    } catch (err) {
+      await server.destroy();
+      throw err;
+    }
+  }
 }
 
 /**
@@ -56,9 +67,7 @@ export class PrivateClickHouse extends PrivateServer {
       );
     writeFileSync(join(dir, 'config.xml'), config);
     writeFileSync(join(dir, 'users.xml'), readFileSync(join(LOCAL, 'clickhouse/users.xml'), 'utf8').replaceAll('@MAX_THREADS@', String(availableParallelism())));
-    const server = new PrivateClickHouse(dir, httpPort);
-    await server.start();
-    return server;
+    return PrivateServer.launched(new PrivateClickHouse(dir, httpPort));
   }
 
   get url(): string {
@@ -84,25 +93,29 @@ export async function startPrivateRedis(port: number): Promise<{ stop: () => Pro
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
-  await eventually(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
-        let out = '';
-        probe.stdout.on('data', (d) => (out += d));
-        probe.on('exit', () => resolve(out.trim() === 'PONG'));
-      }),
-    (ok) => ok,
-    15_000,
-  );
-  return {
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.on('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    },
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
   };
+  try {
+    await eventually(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
+          let out = '';
+          probe.stdout.on('data', (d) => (out += d));
+          probe.on('exit', () => resolve(out.trim() === 'PONG'));
+        }),
+      (ok) => ok,
+      15_000,
+    );
+  } catch (err) {
+    await stop(); // never came up: not left running past the suite
+    throw err;
+  }
+  return { stop };
 }
 
 /**
@@ -133,9 +146,7 @@ export class PrivateKafka extends PrivateServer {
     const tool = (...args: string[]) =>
       execFileSync('java', [log4j, `-Dkafka.logs.dir=${dir}`, '-cp', classpath, 'kafka.tools.StorageTool', ...args], { encoding: 'utf8' });
     tool('format', '-t', tool('random-uuid').trim(), '-c', join(dir, 'server.properties'));
-    const broker = new PrivateKafka(dir, port, jars);
-    await broker.start();
-    return broker;
+    return PrivateServer.launched(new PrivateKafka(dir, port, jars));
   }
 
   get brokers(): string {
