@@ -85,6 +85,17 @@ describe('daily rollup coverage (migration 0002)', () => {
     expect(Number(row.n_redeemed_discount)).toBe(2 * (100 + 101 + 102));
   });
 
+  it('voucher_usage_by_time (0005) over past events only is covered from the day after now', async () => {
+    const db = newDatabase();
+    await migrate(client, db, { upTo: 4 });
+    await insertEvents(db, [Date.now() - 3 * DAY]);
+    const dayBefore = Math.floor(Date.now() / DAY) * DAY;
+    await migrate(client, db);
+    const dayAfter = Math.floor(Date.now() / DAY) * DAY; // a midnight may pass meanwhile
+    const { usageFrom } = coverageOf(await queryRows(client, coverageSql(db)));
+    expect([dayBefore + DAY, dayAfter + DAY]).toContain(usageFrom);
+  });
+
   it('voucher_usage_by_time (0005) likewise: the voucher list reads it only from its coverage on, exact either side', async () => {
     const db = newDatabase();
     expect((await migrate(client, db, { upTo: 4 })).map((m) => m.version)).toEqual([1, 2, 3, 4]);

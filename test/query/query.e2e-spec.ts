@@ -92,27 +92,28 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
   // shared, variably loaded machine asserts the behaviour: the new event shows although cached.
   it('a new event is reflected in all three endpoints, even right after a cached answer', async () => {
     const W = uid('v');
-    await produceEvents(env.KAFKA_TOPIC, [redeemed(acc1, W, uid('o'))]);
     const paths = [perf(W), `/v1/analytics/vouchers/${W}/trends${period}`, `/v1/analytics/vouchers/${W}/customers${period}`];
     const uses = (body: any) => body?.performance?.total_uses ?? body?.summary?.total_period_uses ?? body?.customer_insights?.total_customers;
     const fetchRaw = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${query.port}${path}`, { headers: { authorization: `Bearer ${key1}` } });
       return { type: res.headers.get('content-type'), text: await res.text() };
     };
-    for (const path of paths) await eventually(() => fetchRaw(path), (r) => uses(JSON.parse(r.text)) === 1, 30_000);
-    // Ingest stores the rows before it bumps the versions: a probe in between caches its answer under
-    // the old version, which the bump then makes unreachable. Once both versions exist, the first
-    // answer per path is computed and stored under them; the next ones are hits.
+    // Ingest stores the rows before it bumps the versions, and an answer cached in between would be
+    // stored under the old ones. So nothing is asked until both versions have moved: then the first
+    // answer per path is computed and stored under them, and the next ones are hits of it.
     const redis = new Redis(TEST_ENV.REDIS_URL);
     try {
       const versions = new DataVersions(redis, 'va:', TEST_ENV.CLICKHOUSE_DATABASE);
       const keys = [versions.voucherKey(acc1, false, W), versions.accountKey(acc1, false)];
-      await eventually(() => redis.mget(...keys), (v) => v.every((x) => x !== null), 10_000);
+      const accountBefore = Number((await redis.get(keys[1])) ?? 0);
+      await produceEvents(env.KAFKA_TOPIC, [redeemed(acc1, W, uid('o'))]);
+      await eventually(() => redis.mget(...keys), ([voucher, account]) => voucher !== null && Number(account) > accountBefore, 30_000);
     } finally {
       redis.disconnect();
     }
     const computed: Array<{ type: string | null; text: string }> = [];
     for (const path of paths) computed.push(await fetchRaw(path));
+    for (const answer of computed) expect(uses(JSON.parse(answer.text))).toBe(1);
     const hitsBefore = await metricValue(query.port, 'query_cache_lookups_total', { result: 'hit' });
     // A hit is sent as the stored JSON text: the same bytes and content type as the computed answer.
     for (const [i, path] of paths.entries()) {

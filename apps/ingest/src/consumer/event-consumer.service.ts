@@ -30,11 +30,15 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
   private running = false;
   private stopping = false;
   private restarting?: Promise<void>;
+  /** A crash arrived while a restart was under way (its own join failed): restart once more. */
+  private restartAgain = false;
+  /** Counts group joins, so a lag read that a rebalance overtook does not publish old partitions. */
+  private joins = 0;
+  private lagRead?: Promise<void>;
   /** The partitions this member owns (last group join), whose lag it publishes. */
   private assigned: Record<string, number[]> = {};
   private lagAdmin?: Admin;
   private lagTimer?: NodeJS.Timeout;
-  private lagBusy = false;
   private freshnessTimer?: NodeJS.Timeout;
 
   constructor(
@@ -105,6 +109,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       // Partitions this member lost in the rebalance must not keep reporting its last lag:
       // only owners publish a value (alerts take the max per partition across pods).
       ingestMetrics.lag.reset();
+      this.joins++;
       this.assigned = payload.memberAssignment;
       this.logger.info({ assigned: payload.memberAssignment }, 'joined consumer group');
     });
@@ -150,9 +155,15 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
    * was), the gauge froze while a flush was held (a dead-letter topic refusing, ClickHouse away)
    * and the lag alerts stayed silent while events piled up (found in review).
    */
-  private async publishLag(): Promise<void> {
-    if (!this.running || this.lagBusy) return;
-    this.lagBusy = true;
+  private publishLag(): Promise<void> {
+    // Also after a crash (the last assignment's lag keeps growing then); not while stopping.
+    if (this.lagRead || this.stopping || Object.keys(this.assigned).length === 0) return this.lagRead ?? Promise.resolve();
+    this.lagRead = this.readLag().finally(() => (this.lagRead = undefined));
+    return this.lagRead;
+  }
+
+  private async readLag(): Promise<void> {
+    const join = this.joins;
     try {
       this.lagAdmin ??= this.kafka.admin();
       await this.lagAdmin.connect();
@@ -166,21 +177,30 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
           if (!end) continue;
           const done = BigInt(committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
           const from = done < 0n ? BigInt(end.low) : done; // nothing committed yet: from the start
+          if (this.joins !== join) return; // a rebalance came meanwhile: these may be someone else's now
           ingestMetrics.lag.set({ topic, partition: String(partition) }, Number(BigInt(end.high) - from));
         }
       }
     } catch (err) {
       this.logger.debug({ err: String(err) }, 'could not read consumer lag; next tick');
-    } finally {
-      this.lagBusy = false;
     }
   }
 
-  /** One at a time: a crash during a restart must not start a second one beside it. */
+  /**
+   * One at a time: a crash during a restart must not start a second one beside it, but it must
+   * not be lost either (the restart's own join can fail that way), so it makes the loop go again.
+   */
   private restart(): Promise<void> {
-    this.restarting ??= (async () => {
-      await this.consumer.disconnect().catch(() => undefined);
-      await this.start();
+    if (this.restarting) {
+      this.restartAgain = true;
+      return this.restarting;
+    }
+    this.restarting = (async () => {
+      do {
+        this.restartAgain = false;
+        await this.consumer.disconnect().catch(() => undefined);
+        await this.start();
+      } while (this.restartAgain && !this.stopping);
     })().finally(() => (this.restarting = undefined));
     return this.restarting;
   }
@@ -228,6 +248,8 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
       clearTimeout(giveUp);
       this.running = false;
       await this.producer.disconnect().catch(() => undefined);
+      // A read in progress could reconnect the client after it was closed: let it end (bounded).
+      await Promise.race([this.lagRead, new Promise((r) => setTimeout(r, 5_000).unref())]);
       await this.lagAdmin?.disconnect().catch(() => undefined);
       await this.freshness.signal();
     }
