@@ -55,11 +55,6 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
     return this.worker?.isRunning() ?? false;
   }
 
-  /** Will BullMQ give up on this job once the attempt in hand has failed with `err`? */
-  private static lastAttempt(job: Job, err: unknown): boolean {
-    return err instanceof UnrecoverableError || (err as Error)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  }
-
   private async process(job: Job): Promise<void> {
     switch (job.name) {
       case JOB.export:
@@ -79,7 +74,7 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
   /** Retries are BullMQ's; only when none is left does the export (or webhook) record the failure. */
   private async onFailed(job: Job | undefined, err: Error): Promise<void> {
     if (!job) return;
-    const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const final = noAttemptLeft(job, err, job.attemptsMade); // in the 'failed' event it counts the one that failed
     this.log.warn(`job ${job.name} ${job.id} attempt ${job.attemptsMade} failed${final ? ' (final)' : ''}: ${err.message}`);
     if (!final) return;
     try {
@@ -101,7 +96,8 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
     try {
       await run();
     } catch (err) {
-      if (ExportProcessor.lastAttempt(job, err)) {
+      // In the attempt, attemptsMade does not count it yet.
+      if (noAttemptLeft(job, err, job.attemptsMade + 1)) {
         await this.recordFailure(job).catch((e: Error) => this.log.error(`could not record failure of job ${job.id}: ${e.message}`));
       }
       throw err;
@@ -126,4 +122,9 @@ export class ExportProcessor implements OnModuleInit, OnApplicationShutdown {
     await this.queue.close();
     this.redis.disconnect();
   }
+}
+
+/** Will BullMQ give up on `job` after `attempts` failed attempts, the last one with `err`? */
+function noAttemptLeft(job: Job, err: unknown, attempts: number): boolean {
+  return err instanceof UnrecoverableError || (err as Error)?.name === 'UnrecoverableError' || attempts >= (job.opts.attempts ?? 1);
 }

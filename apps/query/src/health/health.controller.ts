@@ -8,17 +8,17 @@ import { ClickHouseReader } from '../common/clickhouse/clickhouse-reader';
 import { REDIS } from '../common/redis/redis.provider';
 
 /**
- * Readiness: ClickHouse is required (no answer is possible without it), with the schema this
- * build reads: ingest applies the migrations, and until it has, a query pod would answer 500s
- * ("schema behind"). Redis only accelerates, so without it the service is "degraded" but still
- * ready to take traffic.
- */
-/**
  * What the last readiness probe found, for alerts: a pod whose ClickHouse is down is taken out of
  * its Service, so no API request reaches it to be counted as a 503, but the kubelet keeps probing.
  */
 const dependencyUp = gauge('query_dependency_up', 'What the last readiness probe found: 1 up, 0 down or schema behind', ['dependency']);
 
+/**
+ * Readiness: ClickHouse is required (no answer is possible without it), with the schema this
+ * build reads: ingest applies the migrations, and until it has, a query pod would answer 500s
+ * ("schema behind"). Redis only accelerates, so without it the service is "degraded" but still
+ * ready to take traffic.
+ */
 @ApiExcludeController()
 @Controller('health')
 export class HealthController {
