@@ -1,4 +1,4 @@
-import { sqlIdentifier, sqlNumber, sqlString } from './sql-literal';
+import { sqlIdentifier, sqlInt64, sqlNumber, sqlString } from './sql-literal';
 
 describe('sqlString', () => {
   it('escapes quotes, backslashes and control characters', () => {
@@ -12,5 +12,14 @@ describe('sqlString', () => {
     expect(() => sqlIdentifier('`x`')).toThrow();
     expect(() => sqlNumber(Number.NaN)).toThrow();
     expect(() => sqlNumber(Infinity)).toThrow();
+  });
+});
+
+describe('sqlInt64', () => {
+  it('keeps integers past 2^53 exact and refuses anything else', () => {
+    expect(sqlInt64('9007199254740993')).toBe('9007199254740993');
+    expect(sqlInt64('-42')).toBe('-42');
+    expect(() => sqlInt64('9223372036854775808')).toThrow();
+    expect(() => sqlInt64('1 OR 1=1')).toThrow();
   });
 });

@@ -24,6 +24,12 @@ export function sqlNumber(value: number): string {
   return String(value);
 }
 
+/** An Int64 literal from its decimal text, exact where a JS number would round (past 2^53). */
+export function sqlInt64(text: string): string {
+  if (!/^-?\d{1,19}$/.test(text) || BigInt(text) > 2n ** 63n - 1n || BigInt(text) < -(2n ** 63n)) throw new TypeError(`not an Int64: ${text}`);
+  return String(BigInt(text));
+}
+
 /** A comma-separated list of string literals for `IN (...)`. */
 export function sqlStringList(values: readonly string[]): string {
   return values.map(sqlString).join(', ');

@@ -1,4 +1,4 @@
-import { EVENT_MS, eventTimeWhere, sqlIdentifier, sqlNumber, sqlString } from '@app/clickhouse';
+import { EVENT_MS, eventTimeWhere, sqlIdentifier, sqlInt64, sqlNumber, sqlString } from '@app/clickhouse';
 import { DAY_MS } from '@app/time';
 
 /**
@@ -446,8 +446,7 @@ export function voucherListSql(
   const d = sqlIdentifier(db);
   const sortExpr = { uses: 'f_uses', discount: 'f_discount', revenue_impact: 'f_revenue_impact' }[sort];
   // The cursor's value as the exact integer text it was (a double would round sums past 2^53).
-  if (after && !/^-?\d{1,19}$/.test(after.value)) throw new Error(`not an integer cursor value: ${after.value}`);
-  const afterValue = after ? `toInt64('${after.value}')` : '';
+  const afterValue = after ? sqlInt64(after.value) : '';
   const having = after
     ? ` HAVING ${sortExpr} < ${afterValue} OR (${sortExpr} = ${afterValue} AND (voucher_id > ${sqlString(after.voucherId)} OR (voucher_id = ${sqlString(after.voucherId)} AND currency > ${sqlString(after.currency)})))`
     : '';
