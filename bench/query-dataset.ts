@@ -1,4 +1,5 @@
-import { migrate, sqlIdentifier, sqlNumber, sqlString, type ClickHouseClient } from '@app/clickhouse';
+import { migrate, sqlIdentifier, sqlNumber, sqlString, viewBackfillSql, type ClickHouseClient } from '@app/clickhouse';
+import { coverageOf, coverageSql } from '../apps/query/src/analytics/storage/stats-sql';
 
 /**
  * The benchmark dataset of issue 3, generated inside ClickHouse (INSERT … SELECT FROM numbers),
@@ -87,18 +88,11 @@ FROM (SELECT number, cityHash64(number, 0) % 100 AS r FROM numbers(${sqlNumber(o
  */
 async function backfillUsageByTime(client: ClickHouseClient, database: string, log: (m: string) => void): Promise<void> {
   const db = sqlIdentifier(database);
-  const [{ from }] = await (
-    await client.query({ query: `SELECT toUInt32(argMax(complete_from, recorded_at)) AS from FROM ${db}.rollup_coverage WHERE rollup = 'voucher_usage_by_time'`, format: 'JSONEachRow' })
-  ).json<{ from: number }>();
-  if (Number(from) === 0) return;
+  const coverage = coverageOf(await (await client.query({ query: coverageSql(database), format: 'JSONEachRow' })).json());
+  if (coverage.usageFrom === 0) return;
   log('backfilling voucher_usage_by_time (migration 0005 came after the load)');
   await client.command({ query: `TRUNCATE TABLE ${db}.voucher_usage_by_time` });
-  await client.command({
-    query: `INSERT INTO ${db}.voucher_usage_by_time
-      SELECT account_id, livemode, time, time_ms, voucher_id, currency,
-        toInt8(multiIf(type = 'voucher.redeemed', 1, type = 'voucher.redemption_rolled_back', -1, 0)), order_amount, discount_amount
-      FROM ${db}.voucher_events WHERE voucher_id != ''`,
-  });
+  await client.command({ query: viewBackfillSql(database, 'voucher_usage_by_time_mv') });
   // A newer coverage row wins; a second later than the migration's, so that it is newer.
   await new Promise((r) => setTimeout(r, 1_000));
   await client.command({ query: `INSERT INTO ${db}.rollup_coverage VALUES ('voucher_usage_by_time', toDateTime(0), now())` });

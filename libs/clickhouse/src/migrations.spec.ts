@@ -1,4 +1,4 @@
-import { latestMigrationVersion, loadMigrations, splitStatements } from './migrations';
+import { latestMigrationVersion, loadMigrations, splitStatements, viewBackfillSql } from './migrations';
 
 describe('migrations', () => {
   it('knows the highest version it ships (what readiness requires of a database)', () => {
@@ -41,5 +41,12 @@ describe('migrations', () => {
         if (st.startsWith('CREATE') && n && dropped.has(n)) expect(i).toBeLessThan(droppedAt(n)); // created only before its drop
       }
     }
+  });
+
+  it('renders a backfill as the view\'s own SELECT into its target', () => {
+    const sql = viewBackfillSql('va', 'voucher_usage_by_time_mv');
+    expect(sql.startsWith('INSERT INTO va.voucher_usage_by_time SELECT')).toBe(true);
+    expect(sql).toContain('FROM va.voucher_events');
+    expect(() => viewBackfillSql('va', 'no_such_mv')).toThrow();
   });
 });

@@ -51,6 +51,20 @@ export function loadMigrations(database: string, options: MigrationOptions = {},
   }));
 }
 
+/**
+ * `INSERT … SELECT` that fills a view's target table from what its source already holds, as the
+ * view itself would have: the view's own SELECT, from the migration that created it (single
+ * node). Exact only while nothing writes the source (the bench data; docs/operations.md).
+ */
+export function viewBackfillSql(database: string, view: string): string {
+  const create = loadMigrations(database)
+    .flatMap((m) => m.statements)
+    .find((st) => st.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${sqlIdentifier(database)}.${view} `));
+  const parts = create && /^CREATE MATERIALIZED VIEW IF NOT EXISTS \S+ TO (\S+) AS\s([\s\S]*)$/.exec(create);
+  if (!parts) throw new Error(`no migration creates the view ${view}`);
+  return `INSERT INTO ${parts[1]} ${parts[2]}`;
+}
+
 /** The highest migration version this build ships: a database below it is missing schema the code reads. */
 export function latestMigrationVersion(dir = MIGRATIONS_DIR): number {
   return Math.max(0, ...migrationFiles(dir).map((f) => Number(f.slice(0, 4))));
