@@ -38,9 +38,20 @@ export const MAX_MONTHS_PER_INSERT = 50;
  * more than `maxMonths` months; then whole months, at most `maxMonths` per insert.
  */
 export function insertChunks(rows: EventRow[], concurrency: number, maxMonths = MAX_MONTHS_PER_INSERT): EventRow[][] {
+  if (rows.length === 0) return [];
   const size = Math.ceil(rows.length / Math.max(1, concurrency));
   const even = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
   const month = (r: EventRow) => r.time.slice(0, 7);
+  // The usual batch spans a few minutes: one pass of string comparisons settles it, without
+  // building a month per row on every flush.
+  let first = rows[0].time;
+  let last = first;
+  for (const r of rows) {
+    if (r.time < first) first = r.time;
+    else if (r.time > last) last = r.time;
+  }
+  const monthNo = (time: string) => Number(time.slice(0, 4)) * 12 + Number(time.slice(5, 7));
+  if (monthNo(last) - monthNo(first) < maxMonths) return even;
   if (even.every((chunk) => new Set(chunk.map(month)).size <= maxMonths)) return even;
   const byMonth = new Map<string, EventRow[]>();
   for (const r of rows) {
