@@ -1,8 +1,8 @@
 import { migrate, sqlIdentifier } from '@app/clickhouse';
 import { toEventRow } from '@app/contracts';
 import { coverageOf, coverageSql, mergedStatsQueries, voucherListSql, type MsRange } from '../../apps/query/src/analytics/storage/stats-sql';
-import { makeEvent, uid } from '../fixtures/events';
-import { queryRows, testClickHouse } from '../support/clickhouse';
+import { makeEvent } from '../fixtures/events';
+import { queryRows, scratchDatabases } from '../support/clickhouse';
 
 const DAY = 86_400_000;
 
@@ -12,13 +12,7 @@ const DAY = 86_400_000;
  * read through it (daily rollup from coverage on, 15-minute rollup before) stay exact.
  */
 describe('daily rollup coverage (migration 0002)', () => {
-  const client = testClickHouse();
-  const databases: string[] = [];
-  const newDatabase = () => {
-    const name = `va_cov_${uid('db').slice(3)}`;
-    databases.push(name);
-    return name;
-  };
+  const { client, newDatabase } = scratchDatabases('va_cov');
   const account = 'acc_cov';
 
   async function insertEvents(db: string, times: number[]): Promise<void> {
@@ -42,11 +36,6 @@ describe('daily rollup coverage (migration 0002)', () => {
       )
     )[0];
   }
-
-  afterAll(async () => {
-    for (const db of databases) await client.command({ query: `DROP DATABASE IF EXISTS ${sqlIdentifier(db)}` });
-    await client.close();
-  });
 
   it('a database migrated before any event is complete from the epoch', async () => {
     const db = newDatabase();

@@ -1,7 +1,7 @@
 import { loadMigrations, migrate, sqlIdentifier } from '@app/clickhouse';
 import { toEventRow, type EventType } from '@app/contracts';
-import { makeEvent, uid } from '../fixtures/events';
-import { queryRows, testClickHouse } from '../support/clickhouse';
+import { makeEvent } from '../fixtures/events';
+import { queryRows, scratchDatabases } from '../support/clickhouse';
 
 /**
  * Migration 0004 replaces the customer ledger on databases that already hold events: its backfill
@@ -9,14 +9,9 @@ import { queryRows, testClickHouse } from '../support/clickhouse';
  * the same millisecond with different amounts included: the bug 0004 fixes), and nothing else.
  */
 describe('customer ledger backfill (migration 0004)', () => {
-  const client = testClickHouse();
-  const db = `va_ledger_${uid('db').slice(3)}`;
+  const { client, newDatabase } = scratchDatabases('va_ledger');
+  const db = newDatabase();
   const d = sqlIdentifier(db);
-
-  afterAll(async () => {
-    await client.command({ query: `DROP DATABASE IF EXISTS ${d}` });
-    await client.close();
-  });
 
   type Sighting = [customer: string, order: string, ms: number, amount: number, currency: string];
 
@@ -81,14 +76,8 @@ describe('customer ledger backfill (migration 0004)', () => {
  * and 0004 dropped. The next run of `migrate` (that runner's own, or any later start) drops them again.
  */
 describe('a migration replayed by a late runner', () => {
-  const client = testClickHouse();
-  const db = `va_replay_${uid('db').slice(3)}`;
-  const d = sqlIdentifier(db);
-
-  afterAll(async () => {
-    await client.command({ query: `DROP DATABASE IF EXISTS ${d}` });
-    await client.close();
-  });
+  const { client, newDatabase } = scratchDatabases('va_replay');
+  const db = newDatabase();
 
   const views = async () =>
     (await queryRows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${db}' AND engine = 'MaterializedView' ORDER BY name`)).map((r) => r.name);

@@ -1,4 +1,5 @@
-import { createClickHouse, type ClickHouseClient } from '@app/clickhouse';
+import { createClickHouse, sqlIdentifier, type ClickHouseClient } from '@app/clickhouse';
+import { uid } from '../fixtures/events';
 import { TEST_ENV } from './env';
 
 export function testClickHouse(): ClickHouseClient {
@@ -8,6 +9,24 @@ export function testClickHouse(): ClickHouseClient {
     CLICKHOUSE_PASSWORD: '',
     CLICKHOUSE_DATABASE: TEST_ENV.CLICKHOUSE_DATABASE,
   });
+}
+
+/**
+ * A client and throwaway databases for one describe block (migration tests start from empty
+ * ones): after the block every database it made is dropped and the client closed.
+ */
+export function scratchDatabases(prefix: string): { client: ClickHouseClient; newDatabase: () => string } {
+  const client = testClickHouse();
+  const names: string[] = [];
+  afterAll(async () => {
+    for (const name of names) await client.command({ query: `DROP DATABASE IF EXISTS ${sqlIdentifier(name)}` });
+    await client.close();
+  });
+  const newDatabase = () => {
+    names.push(uid(prefix));
+    return names[names.length - 1];
+  };
+  return { client, newDatabase };
 }
 
 export async function queryRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
