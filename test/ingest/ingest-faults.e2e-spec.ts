@@ -4,10 +4,10 @@ import { freePort, metricValue, startApp, type AppProcess } from '../support/app
 import { eventually, queryRows, testClickHouse } from '../support/clickhouse';
 import { committedOffsets, createTopics, produceEvents } from '../support/kafka';
 import { TEST_ENV } from '../support/env';
+import { testVersions } from '../support/versions';
 import { PrivateClickHouse, PrivateKafka, startPrivateRedis } from '../support/private-servers';
 import { Kafka, logLevel } from 'kafkajs';
 import type { VoucherEvent } from '@app/contracts';
-import { DataVersions } from '@app/freshness';
 
 const ch = testClickHouse();
 
@@ -31,10 +31,8 @@ async function stats(account: string, query = (sql: string) => queryRows<{ rows:
 afterAll(() => ch.close());
 
 const redisAt = (port: number) => `redis://127.0.0.1:${port}`;
-/** The data-version keys of the apps these tests start (the test database's). */
-const keysOf = (redis: Redis) => new DataVersions(redis, 'va:', TEST_ENV.CLICKHOUSE_DATABASE);
 /** The cache epoch ingest bumps once Redis answers, read until it is set. */
-const epochBumped = (redis: Redis) => eventually(() => redis.get(keysOf(redis).epochKey()), (v) => Number(v) > 0, 20_000);
+const epochBumped = (redis: Redis) => eventually(() => redis.get(testVersions(redis).epochKey()), (v) => Number(v) > 0, 20_000);
 
 /** Starts a Redis on `port` (where ingest expects one), hands `body` a client, then stops both. */
 async function withPrivateRedis(port: number, body: (redis: Redis) => Promise<void>): Promise<void> {
@@ -86,7 +84,7 @@ describe('ingest under faults', () => {
     // must have moved all the same (the redelivered batch signals the rows it found stored).
     const redis = new Redis(TEST_ENV.REDIS_URL);
     try {
-      const versions = await redis.mget(Array.from({ length: 17 }, (_, i) => keysOf(redis).voucherKey(account, false, `v_${i}`)));
+      const versions = await redis.mget(Array.from({ length: 17 }, (_, i) => testVersions(redis).voucherKey(account, false, `v_${i}`)));
       expect(versions.filter((v) => v === null)).toEqual([]);
     } finally {
       redis.disconnect();
@@ -171,13 +169,13 @@ describe('ingest under faults', () => {
 
     await withPrivateRedis(redisPort, async (redis) => {
       const version = await eventually(
-        () => redis.get(keysOf(redis).voucherKey(account, false, 'v_0')),
+        () => redis.get(testVersions(redis).voucherKey(account, false, 'v_0')),
         (v) => Number(v) > 0,
         20_000,
       );
       expect(Number(version)).toBeGreaterThan(0);
-      expect(Number(await redis.get(keysOf(redis).accountKey(account, false)))).toBeGreaterThan(0);
-      expect(Number(await redis.get(keysOf(redis).epochKey()))).toBeGreaterThan(0); // bumped with this process's first signal
+      expect(Number(await redis.get(testVersions(redis).accountKey(account, false)))).toBeGreaterThan(0);
+      expect(Number(await redis.get(testVersions(redis).epochKey()))).toBeGreaterThan(0); // bumped with this process's first signal
     });
   });
 
@@ -193,7 +191,7 @@ describe('ingest under faults', () => {
     await first.stop('SIGKILL'); // its pending signals die with it
 
     await withPrivateRedis(redisPort, async (redis) => {
-      expect(await redis.get(keysOf(redis).epochKey())).toBeNull();
+      expect(await redis.get(testVersions(redis).epochKey())).toBeNull();
       await start('ingest', { ...env, REDIS_URL: redisAt(redisPort) });
       // No new event arrives, and the stored batch was committed: only the epoch covers it.
       expect(Number(await epochBumped(redis))).toBeGreaterThan(0);

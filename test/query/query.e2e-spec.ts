@@ -2,9 +2,9 @@ import { makeEvent, uid } from '../fixtures/events';
 import { metricValue, startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/clickhouse';
 import { createTopics, produceEvents } from '../support/kafka';
-import { DataVersions } from '@app/freshness';
 import Redis from 'ioredis';
 import { TEST_ENV } from '../support/env';
+import { testVersions } from '../support/versions';
 import { get, insertEvents, q, startQuery, testKey } from './query-support';
 
 /** Events go through real Kafka and a real ingest; answers are checked over HTTP, exactly. */
@@ -103,7 +103,7 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     // answer per path is computed and stored under them, and the next ones are hits of it.
     const redis = new Redis(TEST_ENV.REDIS_URL);
     try {
-      const versions = new DataVersions(redis, 'va:', TEST_ENV.CLICKHOUSE_DATABASE);
+      const versions = testVersions(redis);
       const keys = [versions.voucherKey(acc1, false, W), versions.accountKey(acc1, false)];
       const accountBefore = Number((await redis.get(keys[1])) ?? 0);
       await produceEvents(env.KAFKA_TOPIC, [redeemed(acc1, W, uid('o'))]);
@@ -139,7 +139,7 @@ describe('query API end to end (Kafka → ingest → ClickHouse → HTTP)', () =
     expect(await uses()).toBe(1); // the cached answer
     const redis = new Redis(TEST_ENV.REDIS_URL);
     try {
-      await new DataVersions(redis, 'va:', TEST_ENV.CLICKHOUSE_DATABASE).bump([], { epoch: true }); // what the next ingest process does once it reaches Redis
+      await testVersions(redis).bump([], { epoch: true }); // what the next ingest process does once it reaches Redis
     } finally {
       redis.disconnect();
     }
